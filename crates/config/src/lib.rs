@@ -1,0 +1,226 @@
+//! Configuration in layers: the commented defaults file compiled into every binary, then an
+//! optional TOML file, then `CRAWLER_*` environment variables. Validated once at start-up
+//! and shared read-only.
+
+mod durations;
+mod keys;
+mod logging;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use serde::Deserialize;
+
+pub use durations::parse_duration_list;
+pub use keys::{ApiKey, ApiKeys, Plan};
+pub use logging::init_tracing;
+
+/// The defaults, with a comment on every key; also the source of docs/configuration.md.
+pub const DEFAULTS_TOML: &str = include_str!("../config.default.toml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("configuration key `{key}`: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        message: message.into(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Every setting, as read from the layers. See `config.default.toml` for what each does.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub amqp_url: String,
+    pub redis_url: String,
+    pub namespace: String,
+    pub http_addr: SocketAddr,
+    #[serde(deserialize_with = "keys::deserialize")]
+    pub api_keys: ApiKeys,
+    pub allow_private_networks: bool,
+    pub log_format: LogFormat,
+    pub public_url: String,
+
+    pub job_timeout_sec: u64,
+    pub max_depth_limit: u32,
+    pub max_budget_limit: u64,
+    pub cost_per_page: u64,
+    pub max_regex_len: usize,
+
+    pub prefetch: u16,
+    pub worker_concurrency: usize,
+    pub fetch_connect_timeout_ms: u64,
+    pub fetch_read_timeout_ms: u64,
+    pub fetch_total_timeout_ms: u64,
+    pub fetch_max_body_bytes: u64,
+    pub fetch_max_attempts: u32,
+    pub fetch_retry_backoff_ms: u64,
+    pub fetch_max_redirects: usize,
+    pub user_agent: String,
+    pub max_url_len: usize,
+
+    pub max_concurrency_per_host: u32,
+    pub delay_ms: u64,
+    pub crawl_delay_cap_ms: u64,
+    pub robots_cache_sec: u64,
+    pub proxies: String,
+
+    pub webhook_timeout_ms: u64,
+    pub webhook_retry_schedule: String,
+    pub webhook_concurrency: usize,
+    pub webhook_disable_after: u32,
+    pub webhook_inline_body_limit: u64,
+    pub body_retention_sec: u64,
+}
+
+impl Settings {
+    /// Reads the defaults, then `file` if given, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::from_figment(Self::figment(file))
+    }
+
+    /// The layered sources, exposed so tests and the CLI can add their own on top.
+    pub fn figment(file: Option<&Path>) -> Figment {
+        let mut figment = Figment::from(Toml::string(DEFAULTS_TOML));
+        if let Some(path) = file {
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment.merge(Env::prefixed("CRAWLER_").ignore(&["config", "api_url", "api_key"]))
+    }
+
+    pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let settings: Settings = figment.extract().map_err(Box::new)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// The defaults alone, ignoring the environment: for tests and embedded use.
+    pub fn defaults() -> Self {
+        Self::from_figment(Figment::from(Toml::string(DEFAULTS_TOML)))
+            .expect("the compiled-in defaults are valid")
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let ns_ok = !self.namespace.is_empty()
+            && self
+                .namespace
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !ns_ok {
+            return Err(invalid(
+                "namespace",
+                "must be non-empty and use only letters, digits, '-', '_' and '.'",
+            ));
+        }
+        if self.prefetch == 0 {
+            return Err(invalid("prefetch", "must be at least 1"));
+        }
+        if self.worker_concurrency == 0 {
+            return Err(invalid("worker_concurrency", "must be at least 1"));
+        }
+        if self.webhook_concurrency == 0 {
+            return Err(invalid("webhook_concurrency", "must be at least 1"));
+        }
+        if self.fetch_max_attempts == 0 {
+            return Err(invalid("fetch_max_attempts", "must be at least 1"));
+        }
+        if self.max_concurrency_per_host == 0 {
+            return Err(invalid("max_concurrency_per_host", "must be at least 1"));
+        }
+        self.retry_schedule()?;
+        self.proxy_map()?;
+        Ok(())
+    }
+
+    /// The webhook retry delays, in order.
+    pub fn retry_schedule(&self) -> Result<Vec<Duration>, ConfigError> {
+        parse_duration_list(&self.webhook_retry_schedule)
+            .map_err(|m| invalid("webhook_retry_schedule", m))
+    }
+
+    /// Country code (lower case) to proxy URL.
+    pub fn proxy_map(&self) -> Result<BTreeMap<String, String>, ConfigError> {
+        let mut map = BTreeMap::new();
+        for entry in self.proxies.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (country, proxy) = entry
+                .split_once('=')
+                .ok_or_else(|| invalid("proxies", format!("`{entry}` is not country=url")))?;
+            map.insert(country.trim().to_ascii_lowercase(), proxy.trim().to_string());
+        }
+        Ok(map)
+    }
+
+    /// The base of URLs the coordinator hands out.
+    pub fn public_base_url(&self, bound: SocketAddr) -> String {
+        if self.public_url.is_empty() {
+            format!("http://{bound}")
+        } else {
+            self.public_url.trim_end_matches('/').to_string()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load_and_env_overrides_them() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("CRAWLER_NAMESPACE", "test-ns");
+            jail.set_env("CRAWLER_API_KEYS", "abc,def:free");
+            jail.set_env("CRAWLER_ALLOW_PRIVATE_NETWORKS", "true");
+            jail.set_env("CRAWLER_HTTP_ADDR", "127.0.0.1:0");
+            let s = Settings::load(None).expect("loads");
+            assert_eq!(s.namespace, "test-ns");
+            assert!(s.allow_private_networks);
+            assert_eq!(s.amqp_url, "amqp://127.0.0.1:5672/%2f");
+            assert_eq!(s.api_keys.lookup("def").map(|k| k.plan), Some(Plan::Free));
+            assert_eq!(s.api_keys.lookup("abc").map(|k| k.plan), Some(Plan::Paid));
+            assert!(s.api_keys.lookup("nope").is_none());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn file_sits_between_defaults_and_env() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("c.toml", "namespace = \"from-file\"\nprefetch = 7\n")?;
+            jail.set_env("CRAWLER_PREFETCH", "9");
+            let s = Settings::load(Some(Path::new("c.toml"))).expect("loads");
+            assert_eq!(s.namespace, "from-file");
+            assert_eq!(s.prefetch, 9);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("CRAWLER_NAMESPACE", "has space");
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(err.contains("namespace"), "{err}");
+            jail.set_env("CRAWLER_NAMESPACE", "ok");
+            jail.set_env("CRAWLER_API_KEYS", "k:gold");
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(err.contains("gold"), "{err}");
+            Ok(())
+        });
+    }
+}

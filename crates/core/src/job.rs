@@ -1,0 +1,237 @@
+//! Crawl jobs: what a user asked for (`JobSpec`), what the system keeps about it
+//! (`JobRecord`) and what the status endpoint answers (`JobStatus`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::events::StopReason;
+
+/// A job's identifier, a UUID on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct JobId(pub Uuid);
+
+impl JobId {
+    /// A new, time-ordered id (UUIDv7), so ids sort roughly by creation.
+    pub fn generate() -> Self {
+        JobId(Uuid::now_v7())
+    }
+}
+
+impl fmt::Display for JobId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl FromStr for JobId {
+    type Err = uuid::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Uuid::parse_str(s).map(JobId)
+    }
+}
+
+/// Which links a crawl may follow, relative to the start URL.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Only the start URL's host.
+    #[default]
+    Host,
+    /// The start URL's registrable domain and its subdomains.
+    Domain,
+    /// Any host (the regexes still apply).
+    Any,
+}
+
+/// The kinds of webhook event a job can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum EventKind {
+    #[serde(rename = "crawl.started")]
+    Started,
+    #[serde(rename = "crawl.page")]
+    Page,
+    #[serde(rename = "crawl.finished")]
+    Finished,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Started => "crawl.started",
+            EventKind::Page => "crawl.page",
+            EventKind::Finished => "crawl.finished",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "crawl.started" => Some(EventKind::Started),
+            "crawl.page" => Some(EventKind::Page),
+            "crawl.finished" => Some(EventKind::Finished),
+            _ => None,
+        }
+    }
+
+    /// What a job gets when it does not say.
+    pub fn defaults() -> Vec<EventKind> {
+        vec![EventKind::Page, EventKind::Finished]
+    }
+}
+
+/// How much of a page a webhook carries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PayloadMode {
+    /// The body inline, up to the dispatcher's inline limit.
+    #[default]
+    Full,
+    /// No body, only a link to fetch it from the coordinator.
+    Thin,
+}
+
+/// Where and how to deliver a job's webhooks, validated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Callback {
+    pub url: String,
+    pub events: Vec<EventKind>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Standard Webhooks secret, `whsec_` followed by base64.
+    pub secret: String,
+    #[serde(default)]
+    pub payload: PayloadMode,
+}
+
+impl Callback {
+    pub fn wants(&self, kind: EventKind) -> bool {
+        self.events.contains(&kind)
+    }
+}
+
+/// Fetch options, named as ScraperAPI names them. Unknown keys are kept in `extra` and
+/// passed along, so a client written for ScraperAPI does not lose what it sent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ApiParams {
+    #[serde(default = "default_true")]
+    pub follow_redirect: bool,
+    #[serde(default)]
+    pub retry_404: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_format: Option<String>,
+    #[serde(default)]
+    pub keep_headers: bool,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_code: Option<String>,
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// A validated crawl job, as stored and as echoed back to the user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobSpec {
+    pub start_url: String,
+    pub url_regexp_include: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_regexp_exclude: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_depth: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crawl_budget: Option<u64>,
+    #[serde(default)]
+    pub api_params: ApiParams,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<Callback>,
+    #[serde(default)]
+    pub meta: serde_json::Value,
+    pub timeout_sec: u64,
+    #[serde(default)]
+    pub scope: Scope,
+    #[serde(default)]
+    pub follow_nofollow: bool,
+    #[serde(default)]
+    pub ignore_query_parameters: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pages_per_host: Option<u64>,
+    #[serde(default = "default_true")]
+    pub respect_robots_txt: bool,
+}
+
+/// What the system keeps about a job besides its counters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRecord {
+    pub job_id: JobId,
+    /// Identifies the API key that owns the job (a digest, never the key itself).
+    pub owner: String,
+    pub spec: JobSpec,
+    /// Credits one successful page costs.
+    pub cost_per_page: u64,
+    pub created_at_ms: u64,
+    /// When the job stops with `timeout` if it is still running.
+    pub deadline_ms: u64,
+}
+
+/// The lifecycle of a job as users see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Running,
+    Finished,
+    Cancelled,
+    Failed,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Running => "running",
+            JobState::Finished => "finished",
+            JobState::Cancelled => "cancelled",
+            JobState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "running" => Some(JobState::Running),
+            "finished" => Some(JobState::Finished),
+            "cancelled" => Some(JobState::Cancelled),
+            "failed" => Some(JobState::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// The answer of `GET /v1/crawls/{jobId}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobStatus {
+    pub job_id: JobId,
+    pub job_state: JobState,
+    /// Set while a cancel or timeout is draining the queue and once the job ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_reason: Option<StopReason>,
+    pub start_url: String,
+    pub completed: u64,
+    pub failed: u64,
+    pub cancelled: u64,
+    pub pending: u64,
+    pub job_cost: u64,
+    pub crawl_budget: Option<u64>,
+    pub meta: serde_json::Value,
+    pub created_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<u64>,
+}

@@ -1,0 +1,26 @@
+//! Domain types shared by every role: crawl jobs, the messages that travel through the
+//! queues, and the bodies of the webhooks users receive.
+//!
+//! Everything that crosses a process boundary is defined here, once, so that the
+//! coordinator, the fetcher workers and the webhook dispatcher cannot disagree on a field
+//! name. Queue messages are serde enums tagged by type with the version in the variant
+//! name (`FetchTaskV1`), so a worker upgraded in a rolling deploy still reads the messages
+//! an older one left in the queue.
+
+pub mod events;
+pub mod job;
+pub mod messages;
+pub mod names;
+pub mod time;
+pub mod urlnorm;
+
+pub use events::{
+    CompletedUrl, FailedUrl, PageEvent, PageResponse, StartedEvent, StopReason, SummaryEvent,
+    WebhookEvent,
+};
+pub use job::{
+    ApiParams, Callback, EventKind, JobId, JobRecord, JobSpec, JobState, JobStatus, PayloadMode,
+    Scope,
+};
+pub use messages::{EventEnvelope, FetchTask, QueueMessage};
+pub use names::Namespace;

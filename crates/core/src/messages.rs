@@ -1,0 +1,126 @@
+//! What travels through the queues.
+//!
+//! Each message is a serde enum tagged by `type`, with the version in the variant name.
+//! A new field with a default can be added to a V1 struct; a change that old readers
+//! cannot follow gets a V2 variant while V1 is still read, so a rolling upgrade never
+//! strands messages already queued.
+
+use serde::{Deserialize, Serialize};
+
+use crate::events::WebhookEvent;
+use crate::job::JobId;
+
+/// Fetch one URL of one job.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FetchTask {
+    pub job_id: JobId,
+    /// Normalised absolute URL; it is the task's identity within the job.
+    pub url: String,
+    /// 0 for the start URL, parent + 1 for a link.
+    pub depth: u32,
+    /// Tries already made (0 on the first delivery). Retries are re-published copies with
+    /// `attempt + 1` and a delay, rather than a worker sleeping on the task.
+    #[serde(default)]
+    pub attempt: u32,
+    /// Why the last try failed, kept so the final failure can name the cause.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+impl FetchTask {
+    pub fn seed(job_id: JobId, url: String) -> Self {
+        FetchTask {
+            job_id,
+            url,
+            depth: 0,
+            attempt: 0,
+            last_error: None,
+        }
+    }
+}
+
+/// A webhook event on its way to delivery, with its delivery bookkeeping.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventEnvelope {
+    /// Stable across retries and re-publications: the `webhook-id` receivers dedupe on.
+    pub event_id: String,
+    pub job_id: JobId,
+    /// Delivery attempts already made.
+    #[serde(default)]
+    pub attempt: u32,
+    pub created_at_ms: u64,
+    pub event: WebhookEvent,
+}
+
+impl EventEnvelope {
+    pub fn new(event: WebhookEvent) -> Self {
+        let event_id = event_id_for(&event);
+        EventEnvelope {
+            event_id,
+            job_id: event.job_id(),
+            attempt: 0,
+            created_at_ms: crate::time::now_ms(),
+            event,
+        }
+    }
+}
+
+/// One event id per (job, kind, url): a page re-processed after a crash produces the same
+/// id, so receivers (and the dispatcher) see a duplicate rather than a new event.
+pub fn event_id_for(event: &WebhookEvent) -> String {
+    match event {
+        WebhookEvent::Started(e) => format!("msg_{}_started", e.job_id.0.simple()),
+        WebhookEvent::Finished(e) => format!("msg_{}_finished", e.job_id.0.simple()),
+        WebhookEvent::Page(e) => format!("msg_{}_page_{:016x}", e.job_id.0.simple(), fnv1a(&e.url)),
+    }
+}
+
+fn fnv1a(s: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in s.as_bytes() {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+/// Every message any queue carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum QueueMessage {
+    FetchTaskV1(FetchTask),
+    EventV1(EventEnvelope),
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("undecodable queue message: {0}")]
+pub struct DecodeError(#[from] serde_json::Error);
+
+impl QueueMessage {
+    pub fn encode(&self) -> Vec<u8> {
+        // Serialising these types cannot fail: they hold no maps with non-string keys.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        Ok(serde_json::from_slice(bytes)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fetch_task_v1_wire_format_is_stable() {
+        // A message as an older worker wrote it, without the optional fields.
+        let raw = br#"{"type":"FetchTaskV1","job_id":"0191e6c4-0000-7000-8000-000000000000","url":"http://a/","depth":2}"#;
+        let QueueMessage::FetchTaskV1(task) = QueueMessage::decode(raw).unwrap() else {
+            panic!("wrong variant");
+        };
+        assert_eq!(task.depth, 2);
+        assert_eq!(task.attempt, 0);
+        let again = QueueMessage::decode(&QueueMessage::FetchTaskV1(task.clone()).encode()).unwrap();
+        assert_eq!(again, QueueMessage::FetchTaskV1(task));
+    }
+}

@@ -1,0 +1,170 @@
+//! Job state: the job record, the seen-set of normalised URLs, the budget, the pending
+//! count and every page's outcome.
+//!
+//! Two implementations: [`redis_store::RedisStore`] for the distributed roles, where every
+//! multi-key update is one Lua script so that a crash can never leave it half done, and
+//! [`memory::MemoryStore`] for the embedded mode, where one mutex gives the same
+//! atomicity. Both pass the same conformance suite (`tests/conformance.rs`).
+//!
+//! # The life of a URL
+//! 1. **Admitted** by [`StateStore::admit`] (or [`StateStore::create_job`] for the start
+//!    URL): added to the seen-set, its cost reserved against the budget, `pending + 1`.
+//!    When the budget has no room, the URL goes to the job's overflow list instead: it is
+//!    seen (never admitted twice) but not queued.
+//! 2. **Recorded** by [`StateStore::record_outcome`]: `finished` turns the reservation into
+//!    cost, `failed` and `cancelled` refund it. A refund promotes URLs from the overflow
+//!    list while the budget has room; they come back to the caller to publish.
+//! 3. **Closed** by [`StateStore::close_task`]: `pending - 1`. The call that brings pending
+//!    to zero ends the job and is told so; it publishes the summary.
+//!
+//! Every step is idempotent per URL, and a repeated step returns what the first returned
+//! (the admitted tasks, the promoted tasks, whether it ended the job), so a worker that
+//! crashed half-way and whose task was redelivered republishes exactly what was lost.
+
+pub mod memory;
+pub mod redis_store;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use crawler_core::{FetchTask, JobId, JobRecord, JobStatus, StopReason, SummaryEvent};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("state store unavailable: {0}")]
+    Unavailable(String),
+    #[error("state store error: {0}")]
+    Backend(String),
+    #[error("corrupt state record: {0}")]
+    Corrupt(String),
+    #[error("no such job")]
+    NoSuchJob,
+}
+
+impl StateError {
+    /// Whether trying again later may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StateError::Unavailable(_))
+    }
+}
+
+/// How a page ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum PageOutcome {
+    /// Fetched successfully; costs the job's cost per page.
+    Finished,
+    /// Failed for good; costs nothing.
+    Failed { reason: String },
+    /// Not fetched because the job was stopping; costs nothing.
+    Cancelled,
+}
+
+/// What [`StateStore::record_outcome`] decided (or had decided the first time).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recorded {
+    /// Credits the page cost.
+    pub credits: u64,
+    /// The job's total cost right after this page.
+    pub current_cost: u64,
+    /// Tasks promoted from the overflow list by this page's refund; publish them.
+    pub promoted: Vec<FetchTask>,
+    /// True when the outcome had already been recorded by an earlier delivery.
+    pub repeated: bool,
+}
+
+/// Where a job stands, checked by workers before every fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobControl {
+    /// No such job (never created, or expired).
+    Missing,
+    Running,
+    /// A cancel or timeout was requested: drain the remaining tasks as cancelled.
+    Stopping(StopReason),
+    /// The summary was already decided.
+    Ended,
+}
+
+/// A page of a user's job list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobPage {
+    pub jobs: Vec<JobStatus>,
+    pub total: u64,
+}
+
+#[async_trait]
+pub trait StateStore: Send + Sync + 'static {
+    /// Stores a new job and admits its start URL (seen, reserved, pending = 1).
+    async fn create_job(&self, record: &JobRecord) -> Result<(), StateError>;
+
+    async fn job(&self, job: JobId) -> Result<Option<JobRecord>, StateError>;
+
+    async fn status(&self, job: JobId) -> Result<Option<JobStatus>, StateError>;
+
+    /// The owner's jobs, newest first.
+    async fn list_jobs(&self, owner: &str, offset: u64, limit: u64)
+        -> Result<JobPage, StateError>;
+
+    /// Asks a running job to stop; idempotent, and a no-op once the job ended or a stop
+    /// was already requested (the first reason wins).
+    async fn request_stop(&self, job: JobId, reason: StopReason) -> Result<(), StateError>;
+
+    async fn control(&self, job: JobId) -> Result<JobControl, StateError>;
+
+    /// Atomically admits the links found on `parent`: each candidate not seen before is
+    /// added to the seen-set and either admitted (budget reserved, pending + 1) or put in
+    /// the overflow list when the budget is full. Returns the admitted tasks. Idempotent
+    /// per parent: a second call returns the first call's tasks.
+    async fn admit(
+        &self,
+        job: JobId,
+        parent: &str,
+        candidates: &[FetchTask],
+    ) -> Result<Vec<FetchTask>, StateError>;
+
+    /// Claims `target`, the final URL a redirect from `from` led to, in the seen-set.
+    /// True when it was unseen or already claimed by `from`; false when another page
+    /// owns it (the redirect is a duplicate).
+    async fn claim_redirect(&self, job: JobId, from: &str, target: &str)
+        -> Result<bool, StateError>;
+
+    /// Records how the page at `url` ended. Idempotent per URL.
+    async fn record_outcome(
+        &self,
+        job: JobId,
+        url: &str,
+        outcome: &PageOutcome,
+    ) -> Result<Recorded, StateError>;
+
+    /// Closes the task of `url` (pending - 1). Returns true when this URL's close ended
+    /// the job, on the first call and on any repeat, so that a redelivered task
+    /// republishes a summary that may have been lost.
+    async fn close_task(&self, job: JobId, url: &str) -> Result<bool, StateError>;
+
+    /// The summary of an ended job (or the state so far of a running one).
+    async fn summary(&self, job: JobId) -> Result<SummaryEvent, StateError>;
+
+    /// True the first time it is called for a job: the `crawl.started` event is due.
+    async fn mark_started(&self, job: JobId) -> Result<bool, StateError>;
+
+    /// Whether the store is reachable right now.
+    async fn is_ready(&self) -> bool;
+}
+
+/// Which state backend to use.
+#[derive(Debug, Clone)]
+pub enum StateBackend {
+    Memory,
+    Redis { url: String },
+}
+
+/// The one place that chooses the backend.
+pub async fn connect(
+    backend: &StateBackend,
+    namespace: &str,
+) -> Result<Arc<dyn StateStore>, StateError> {
+    // STUB: replaced once both stores implement StateStore.
+    let _ = (backend, namespace);
+    todo!()
+}
