@@ -4,7 +4,8 @@
 //! Two implementations: [`redis_store::RedisStore`] for the distributed roles, where every
 //! multi-key update is one Lua script so that a crash can never leave it half done, and
 //! [`memory::MemoryStore`] for the embedded mode, where one mutex gives the same
-//! atomicity. Both pass the same conformance suite (`tests/conformance.rs`).
+//! atomicity. Both pass the same conformance suite (`tests/common/suite/`, run by
+//! `tests/memory.rs` and `tests/redis.rs`).
 //!
 //! # The life of a URL
 //! 1. **Admitted** by [`StateStore::admit`] (or [`StateStore::create_job`] for the start
@@ -23,6 +24,7 @@
 
 pub mod memory;
 pub mod redis_store;
+mod snapshot;
 
 use std::sync::Arc;
 
@@ -103,8 +105,7 @@ pub trait StateStore: Send + Sync + 'static {
     async fn status(&self, job: JobId) -> Result<Option<JobStatus>, StateError>;
 
     /// The owner's jobs, newest first.
-    async fn list_jobs(&self, owner: &str, offset: u64, limit: u64)
-        -> Result<JobPage, StateError>;
+    async fn list_jobs(&self, owner: &str, offset: u64, limit: u64) -> Result<JobPage, StateError>;
 
     /// Asks a running job to stop; idempotent, and a no-op once the job ended or a stop
     /// was already requested (the first reason wins).
@@ -126,8 +127,12 @@ pub trait StateStore: Send + Sync + 'static {
     /// Claims `target`, the final URL a redirect from `from` led to, in the seen-set.
     /// True when it was unseen or already claimed by `from`; false when another page
     /// owns it (the redirect is a duplicate).
-    async fn claim_redirect(&self, job: JobId, from: &str, target: &str)
-        -> Result<bool, StateError>;
+    async fn claim_redirect(
+        &self,
+        job: JobId,
+        from: &str,
+        target: &str,
+    ) -> Result<bool, StateError>;
 
     /// Records how the page at `url` ended. Idempotent per URL.
     async fn record_outcome(
@@ -164,7 +169,10 @@ pub async fn connect(
     backend: &StateBackend,
     namespace: &str,
 ) -> Result<Arc<dyn StateStore>, StateError> {
-    // STUB: replaced once both stores implement StateStore.
-    let _ = (backend, namespace);
-    todo!()
+    Ok(match backend {
+        StateBackend::Memory => Arc::new(memory::MemoryStore::new()),
+        StateBackend::Redis { url } => {
+            Arc::new(redis_store::RedisStore::connect(url, namespace).await?)
+        }
+    })
 }

@@ -1,0 +1,178 @@
+//! One job's state in memory and the rules that change it, one method per store
+//! operation. The caller holds the store's mutex for the whole call, which is what makes
+//! each method atomic, as a Lua script is in Redis.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use crawler_core::{FetchTask, JobRecord, StopReason};
+
+use crate::snapshot::{JobCounters, StoredOutcome};
+use crate::{PageOutcome, Recorded};
+
+pub(super) struct JobEntry {
+    pub record: JobRecord,
+    pub counters: JobCounters,
+    /// Credits reserved for admitted pages, spent ones included.
+    reserved: u64,
+    started: bool,
+    /// The URL whose close ended the job.
+    ended_by: Option<String>,
+    seen: HashSet<String>,
+    pub overflow: VecDeque<FetchTask>,
+    admissions: HashMap<String, Vec<FetchTask>>,
+    pub outcomes: HashMap<String, StoredOutcome>,
+    /// URLs in the order their outcome was recorded, for the summary.
+    pub outcome_order: Vec<String>,
+    closed: HashSet<String>,
+    /// Redirect target -> the URL whose redirect claimed it.
+    redirects: HashMap<String, String>,
+}
+
+impl JobEntry {
+    /// A new job with its start URL admitted.
+    pub fn new(record: JobRecord) -> Self {
+        let reserved = record.cost_per_page;
+        let seen = HashSet::from([record.spec.start_url.clone()]);
+        JobEntry {
+            record,
+            counters: JobCounters {
+                pending: 1,
+                ..JobCounters::default()
+            },
+            reserved,
+            started: false,
+            ended_by: None,
+            seen,
+            overflow: VecDeque::new(),
+            admissions: HashMap::new(),
+            outcomes: HashMap::new(),
+            outcome_order: Vec::new(),
+            closed: HashSet::new(),
+            redirects: HashMap::new(),
+        }
+    }
+
+    fn has_room(&self) -> bool {
+        match self.record.spec.crawl_budget {
+            None => true,
+            Some(budget) => self.reserved + self.record.cost_per_page <= budget,
+        }
+    }
+
+    pub fn admit(&mut self, parent: &str, candidates: &[FetchTask]) -> Vec<FetchTask> {
+        if let Some(prior) = self.admissions.get(parent) {
+            return prior.clone();
+        }
+        // An ended job takes nothing new, and has nothing to remember about this parent.
+        if self.counters.ended {
+            return Vec::new();
+        }
+        let stopping = self.counters.stop_reason.is_some();
+        let mut admitted = Vec::new();
+        for task in candidates {
+            if !self.seen.insert(task.url.clone()) {
+                continue;
+            }
+            if !stopping && self.has_room() {
+                self.reserved += self.record.cost_per_page;
+                self.counters.pending += 1;
+                admitted.push(task.clone());
+            } else {
+                self.overflow.push_back(task.clone());
+            }
+        }
+        self.admissions.insert(parent.to_owned(), admitted.clone());
+        admitted
+    }
+
+    pub fn record_outcome(&mut self, url: &str, outcome: &PageOutcome) -> Recorded {
+        if let Some(prior) = self.outcomes.get(url) {
+            return recorded(prior, true);
+        }
+        let per_page = self.record.cost_per_page;
+        let mut credits = 0;
+        let mut promoted = Vec::new();
+        match outcome {
+            PageOutcome::Finished => {
+                credits = per_page;
+                self.counters.cost += per_page;
+                self.counters.completed += 1;
+            }
+            PageOutcome::Failed { .. } | PageOutcome::Cancelled => {
+                self.reserved = self.reserved.saturating_sub(per_page);
+                if matches!(outcome, PageOutcome::Failed { .. }) {
+                    self.counters.failed += 1;
+                } else {
+                    self.counters.cancelled += 1;
+                }
+                // A stopping job must not queue more work, so its refunds stay unused.
+                let stopping = self.counters.stop_reason.is_some() || self.counters.ended;
+                while !stopping && self.has_room() {
+                    let Some(task) = self.overflow.pop_front() else {
+                        break;
+                    };
+                    self.reserved += per_page;
+                    self.counters.pending += 1;
+                    promoted.push(task);
+                }
+            }
+        }
+        let stored = StoredOutcome {
+            outcome: outcome.clone(),
+            credits,
+            current_cost: self.counters.cost,
+            promoted,
+        };
+        let answer = recorded(&stored, false);
+        self.outcomes.insert(url.to_owned(), stored);
+        self.outcome_order.push(url.to_owned());
+        answer
+    }
+
+    pub fn close_task(&mut self, url: &str, now_ms: u64) -> bool {
+        if !self.closed.insert(url.to_owned()) {
+            return self.ended_by.as_deref() == Some(url);
+        }
+        self.counters.pending = self.counters.pending.saturating_sub(1);
+        if self.counters.pending == 0 && !self.counters.ended {
+            self.counters.ended = true;
+            self.counters.finished_at = Some(now_ms);
+            self.ended_by = Some(url.to_owned());
+            return true;
+        }
+        false
+    }
+
+    pub fn request_stop(&mut self, reason: StopReason) {
+        if !self.counters.ended && self.counters.stop_reason.is_none() {
+            self.counters.stop_reason = Some(reason);
+        }
+    }
+
+    pub fn claim_redirect(&mut self, from: &str, target: &str) -> bool {
+        if from == target {
+            return true;
+        }
+        if let Some(owner) = self.redirects.get(target) {
+            return owner == from;
+        }
+        if self.seen.insert(target.to_owned()) {
+            self.redirects.insert(target.to_owned(), from.to_owned());
+            return true;
+        }
+        false
+    }
+
+    pub fn mark_started(&mut self) -> bool {
+        !std::mem::replace(&mut self.started, true)
+    }
+}
+
+fn recorded(stored: &StoredOutcome, repeated: bool) -> Recorded {
+    Recorded {
+        credits: stored.credits,
+        current_cost: stored.current_cost,
+        promoted: stored.promoted.clone(),
+        repeated,
+    }
+}

@@ -1,0 +1,173 @@
+//! The in-memory state store of the embedded mode.
+//!
+//! Every job lives in one map behind one mutex. Each operation takes the lock once, does
+//! all of its work and releases it before returning, so no other call can observe it half
+//! done: the same guarantee the Redis store gets from running each update as one Lua
+//! script. The lock is a `std` mutex because no operation awaits while holding it.
+
+mod job;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use crawler_core::{FetchTask, JobId, JobRecord, JobStatus, StopReason, SummaryEvent};
+
+use self::job::JobEntry;
+use crate::snapshot::{build_status, build_summary};
+use crate::{JobControl, JobPage, PageOutcome, Recorded, StateError, StateStore};
+
+#[derive(Default)]
+struct Jobs {
+    by_id: HashMap<JobId, JobEntry>,
+    /// Owner -> (created_at_ms, job), iterated backwards for newest first.
+    by_owner: HashMap<String, BTreeSet<(u64, JobId)>>,
+}
+
+#[derive(Default)]
+pub struct MemoryStore {
+    jobs: Mutex<Jobs>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        MemoryStore::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Jobs> {
+        // A panic while holding the lock cannot leave a job half updated in a way later
+        // calls would misread worse than losing the process, so keep serving.
+        self.jobs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `f` on the job, or fails with `NoSuchJob`.
+    fn with_job<T>(&self, job: JobId, f: impl FnOnce(&mut JobEntry) -> T) -> Result<T, StateError> {
+        let mut jobs = self.lock();
+        let entry = jobs.by_id.get_mut(&job).ok_or(StateError::NoSuchJob)?;
+        Ok(f(entry))
+    }
+}
+
+fn status_of(entry: &JobEntry) -> JobStatus {
+    build_status(&entry.record, &entry.counters, entry.overflow.len() as u64)
+}
+
+#[async_trait]
+impl StateStore for MemoryStore {
+    async fn create_job(&self, record: &JobRecord) -> Result<(), StateError> {
+        let mut jobs = self.lock();
+        // Creating a job twice (a retried call) keeps the first one untouched.
+        if jobs.by_id.contains_key(&record.job_id) {
+            return Ok(());
+        }
+        jobs.by_owner
+            .entry(record.owner.clone())
+            .or_default()
+            .insert((record.created_at_ms, record.job_id));
+        jobs.by_id
+            .insert(record.job_id, JobEntry::new(record.clone()));
+        Ok(())
+    }
+
+    async fn job(&self, job: JobId) -> Result<Option<JobRecord>, StateError> {
+        Ok(self
+            .lock()
+            .by_id
+            .get(&job)
+            .map(|entry| entry.record.clone()))
+    }
+
+    async fn status(&self, job: JobId) -> Result<Option<JobStatus>, StateError> {
+        Ok(self.lock().by_id.get(&job).map(status_of))
+    }
+
+    async fn list_jobs(&self, owner: &str, offset: u64, limit: u64) -> Result<JobPage, StateError> {
+        let jobs = self.lock();
+        let Some(index) = jobs.by_owner.get(owner) else {
+            return Ok(JobPage {
+                jobs: Vec::new(),
+                total: 0,
+            });
+        };
+        let page = index
+            .iter()
+            .rev()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .filter_map(|(_, id)| jobs.by_id.get(id).map(status_of))
+            .collect();
+        Ok(JobPage {
+            jobs: page,
+            total: index.len() as u64,
+        })
+    }
+
+    async fn request_stop(&self, job: JobId, reason: StopReason) -> Result<(), StateError> {
+        self.with_job(job, |entry| entry.request_stop(reason))
+    }
+
+    async fn control(&self, job: JobId) -> Result<JobControl, StateError> {
+        let jobs = self.lock();
+        let Some(entry) = jobs.by_id.get(&job) else {
+            return Ok(JobControl::Missing);
+        };
+        Ok(match (entry.counters.ended, entry.counters.stop_reason) {
+            (true, _) => JobControl::Ended,
+            (false, Some(reason)) => JobControl::Stopping(reason),
+            (false, None) => JobControl::Running,
+        })
+    }
+
+    async fn admit(
+        &self,
+        job: JobId,
+        parent: &str,
+        candidates: &[FetchTask],
+    ) -> Result<Vec<FetchTask>, StateError> {
+        self.with_job(job, |entry| entry.admit(parent, candidates))
+    }
+
+    async fn claim_redirect(
+        &self,
+        job: JobId,
+        from: &str,
+        target: &str,
+    ) -> Result<bool, StateError> {
+        self.with_job(job, |entry| entry.claim_redirect(from, target))
+    }
+
+    async fn record_outcome(
+        &self,
+        job: JobId,
+        url: &str,
+        outcome: &PageOutcome,
+    ) -> Result<Recorded, StateError> {
+        self.with_job(job, |entry| entry.record_outcome(url, outcome))
+    }
+
+    async fn close_task(&self, job: JobId, url: &str) -> Result<bool, StateError> {
+        let now = crawler_core::time::now_ms();
+        self.with_job(job, |entry| entry.close_task(url, now))
+    }
+
+    async fn summary(&self, job: JobId) -> Result<SummaryEvent, StateError> {
+        self.with_job(job, |entry| {
+            let outcomes = entry
+                .outcome_order
+                .iter()
+                .filter_map(|url| entry.outcomes.get(url).map(|stored| (url.as_str(), stored)));
+            let overflow = entry.overflow.iter().map(|task| task.url.clone()).collect();
+            build_summary(&entry.record, &entry.counters, outcomes, overflow)
+        })
+    }
+
+    async fn mark_started(&self, job: JobId) -> Result<bool, StateError> {
+        self.with_job(job, JobEntry::mark_started)
+    }
+
+    async fn is_ready(&self) -> bool {
+        true
+    }
+}

@@ -1,0 +1,306 @@
+//! The Redis state store of the distributed roles.
+//!
+//! Each job's state is a handful of keys sharing one Cluster hash tag (see [`keys`]).
+//! Every update that touches more than one of them, or that must read before it writes,
+//! is one Lua script (see `scripts/`): Redis runs a script to the end before serving
+//! anything else, and a crash either loses the whole script or none of it, so no reader
+//! ever sees an admission counted in the seen-set but not in `pending`. Reads that need a
+//! consistent view of several keys use `MULTI`/`EXEC`.
+//!
+//! The connection is a [`ConnectionManager`], which reconnects by itself after Redis
+//! restarts. Every call is bounded by a timeout, so a Redis that stopped answering makes
+//! callers fail fast with [`StateError::Unavailable`] (transient) rather than hang.
+
+mod decode;
+mod keys;
+mod reads;
+mod scripts;
+
+use std::future::Future;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use crawler_core::{FetchTask, JobId, JobRecord, JobStatus, Namespace, StopReason, SummaryEvent};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{AsyncCommands, RedisResult};
+
+use self::decode::{json, map_error, to_json};
+use self::keys::{owner_index, JobKeys};
+use self::scripts::Scripts;
+use crate::snapshot::StoredOutcome;
+use crate::{JobControl, JobPage, PageOutcome, Recorded, StateError, StateStore};
+
+/// How long one call may wait for Redis before failing as unavailable.
+pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct RedisStore {
+    connection: ConnectionManager,
+    namespace: Namespace,
+    scripts: Scripts,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("namespace", &self.namespace.as_str())
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisStore {
+    /// Connects with [`DEFAULT_RESPONSE_TIMEOUT`].
+    pub async fn connect(url: &str, namespace: &str) -> Result<Self, StateError> {
+        Self::connect_with_timeout(url, namespace, DEFAULT_RESPONSE_TIMEOUT).await
+    }
+
+    /// Connects, failing with [`StateError::Unavailable`] when Redis does not answer
+    /// within `timeout`; every later call is bounded by the same timeout.
+    pub async fn connect_with_timeout(
+        url: &str,
+        namespace: &str,
+        timeout: Duration,
+    ) -> Result<Self, StateError> {
+        let client = redis::Client::open(url)
+            .map_err(|err| StateError::Backend(format!("invalid Redis URL: {err}")))?;
+        // Few, short reconnection attempts: the caller's timeout bounds each call anyway,
+        // and the next call starts a fresh attempt.
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_secs(1));
+        let connection =
+            bounded(timeout, ConnectionManager::new_with_config(client, config)).await?;
+        Ok(RedisStore {
+            connection,
+            namespace: Namespace::new(namespace),
+            scripts: Scripts::new(),
+            timeout,
+        })
+    }
+
+    fn keys(&self, job: JobId) -> JobKeys {
+        JobKeys::new(&self.namespace, &job)
+    }
+
+    /// A handle on the shared multiplexed connection; cloning it is cheap.
+    fn conn(&self) -> ConnectionManager {
+        self.connection.clone()
+    }
+
+    async fn run<T>(&self, request: impl Future<Output = RedisResult<T>>) -> Result<T, StateError> {
+        bounded(self.timeout, request).await
+    }
+}
+
+async fn bounded<T>(
+    timeout: Duration,
+    request: impl Future<Output = RedisResult<T>>,
+) -> Result<T, StateError> {
+    match tokio::time::timeout(timeout, request).await {
+        Ok(result) => result.map_err(map_error),
+        Err(_) => Err(StateError::Unavailable(format!(
+            "Redis did not answer within {} ms",
+            timeout.as_millis()
+        ))),
+    }
+}
+
+fn outcome_kind(outcome: &PageOutcome) -> &'static str {
+    match outcome {
+        PageOutcome::Finished => "finished",
+        PageOutcome::Failed { .. } => "failed",
+        PageOutcome::Cancelled => "cancelled",
+    }
+}
+
+#[async_trait]
+impl StateStore for RedisStore {
+    async fn create_job(&self, record: &JobRecord) -> Result<(), StateError> {
+        let keys = self.keys(record.job_id);
+        let record_json = to_json(record)?;
+        let budget = record
+            .spec
+            .crawl_budget
+            .map(|budget| budget.to_string())
+            .unwrap_or_default();
+        let index = owner_index(&self.namespace, &record.owner);
+        let mut conn = self.conn();
+        self.run(async {
+            let _created: i64 = self
+                .scripts
+                .create_job
+                .key(&keys.record)
+                .key(&keys.counters)
+                .key(&keys.seen)
+                .arg(&record_json)
+                .arg(&record.spec.start_url)
+                .arg(record.cost_per_page)
+                .arg(&budget)
+                .invoke_async(&mut conn)
+                .await?;
+            // The index lives in another Cluster slot, so it cannot join the script. It is
+            // written second and idempotently: a retried create_job completes it, and a
+            // listed job always exists.
+            conn.zadd::<_, _, _, ()>(&index, record.job_id.to_string(), record.created_at_ms)
+                .await
+        })
+        .await
+    }
+
+    async fn job(&self, job: JobId) -> Result<Option<JobRecord>, StateError> {
+        let key = self.keys(job).record;
+        let mut conn = self.conn();
+        let raw: Option<String> = self.run(conn.get(&key)).await?;
+        raw.map(|raw| json("job record", &raw)).transpose()
+    }
+
+    async fn status(&self, job: JobId) -> Result<Option<JobStatus>, StateError> {
+        self.read_status(job).await
+    }
+
+    async fn list_jobs(&self, owner: &str, offset: u64, limit: u64) -> Result<JobPage, StateError> {
+        self.read_list_jobs(owner, offset, limit).await
+    }
+
+    async fn control(&self, job: JobId) -> Result<JobControl, StateError> {
+        self.read_control(job).await
+    }
+
+    async fn summary(&self, job: JobId) -> Result<SummaryEvent, StateError> {
+        self.read_summary(job).await
+    }
+
+    async fn request_stop(&self, job: JobId, reason: StopReason) -> Result<(), StateError> {
+        let keys = self.keys(job);
+        let mut conn = self.conn();
+        let _recorded: i64 = self
+            .run(
+                self.scripts
+                    .request_stop
+                    .key(&keys.counters)
+                    .arg(reason.as_str())
+                    .invoke_async(&mut conn),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn admit(
+        &self,
+        job: JobId,
+        parent: &str,
+        candidates: &[FetchTask],
+    ) -> Result<Vec<FetchTask>, StateError> {
+        let keys = self.keys(job);
+        let mut invocation = self.scripts.admit.prepare_invoke();
+        invocation
+            .key(&keys.counters)
+            .key(&keys.seen)
+            .key(&keys.overflow)
+            .key(&keys.admissions)
+            .arg(parent);
+        for task in candidates {
+            invocation.arg(&task.url).arg(to_json(task)?);
+        }
+        let mut conn = self.conn();
+        let admitted: String = self.run(invocation.invoke_async(&mut conn)).await?;
+        json("admitted tasks", &admitted)
+    }
+
+    async fn claim_redirect(
+        &self,
+        job: JobId,
+        from: &str,
+        target: &str,
+    ) -> Result<bool, StateError> {
+        let keys = self.keys(job);
+        let mut conn = self.conn();
+        let claimed: i64 = self
+            .run(
+                self.scripts
+                    .claim_redirect
+                    .key(&keys.counters)
+                    .key(&keys.seen)
+                    .key(&keys.redirects)
+                    .arg(from)
+                    .arg(target)
+                    .invoke_async(&mut conn),
+            )
+            .await?;
+        Ok(claimed == 1)
+    }
+
+    async fn record_outcome(
+        &self,
+        job: JobId,
+        url: &str,
+        outcome: &PageOutcome,
+    ) -> Result<Recorded, StateError> {
+        let keys = self.keys(job);
+        let outcome_json = to_json(outcome)?;
+        let mut conn = self.conn();
+        let (repeated, stored): (i64, String) = self
+            .run(
+                self.scripts
+                    .record_outcome
+                    .key(&keys.counters)
+                    .key(&keys.outcomes)
+                    .key(&keys.overflow)
+                    .key(&keys.outcome_order)
+                    .arg(url)
+                    .arg(outcome_kind(outcome))
+                    .arg(&outcome_json)
+                    .invoke_async(&mut conn),
+            )
+            .await?;
+        let stored: StoredOutcome = json("page outcome", &stored)?;
+        Ok(Recorded {
+            credits: stored.credits,
+            current_cost: stored.current_cost,
+            promoted: stored.promoted,
+            repeated: repeated == 1,
+        })
+    }
+
+    async fn close_task(&self, job: JobId, url: &str) -> Result<bool, StateError> {
+        let keys = self.keys(job);
+        let now = crawler_core::time::now_ms();
+        let mut conn = self.conn();
+        let ended: i64 = self
+            .run(
+                self.scripts
+                    .close_task
+                    .key(&keys.counters)
+                    .key(&keys.closed)
+                    .arg(url)
+                    .arg(now)
+                    .invoke_async(&mut conn),
+            )
+            .await?;
+        Ok(ended == 1)
+    }
+
+    async fn mark_started(&self, job: JobId) -> Result<bool, StateError> {
+        let keys = self.keys(job);
+        let mut conn = self.conn();
+        let first: i64 = self
+            .run(
+                self.scripts
+                    .mark_started
+                    .key(&keys.counters)
+                    .invoke_async(&mut conn),
+            )
+            .await?;
+        Ok(first == 1)
+    }
+
+    async fn is_ready(&self) -> bool {
+        let mut conn = self.conn();
+        let pong: Result<String, StateError> =
+            self.run(redis::cmd("PING").query_async(&mut conn)).await;
+        pong.is_ok()
+    }
+}

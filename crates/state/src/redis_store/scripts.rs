@@ -1,0 +1,28 @@
+//! The Lua scripts, compiled into the binary. `redis::Script` sends each by its SHA1
+//! (`EVALSHA`) and loads it on a `NOSCRIPT` reply, so a restarted Redis needs no set-up.
+
+use redis::Script;
+
+pub(super) struct Scripts {
+    pub create_job: Script,
+    pub admit: Script,
+    pub record_outcome: Script,
+    pub close_task: Script,
+    pub request_stop: Script,
+    pub claim_redirect: Script,
+    pub mark_started: Script,
+}
+
+impl Scripts {
+    pub fn new() -> Self {
+        Scripts {
+            create_job: Script::new(include_str!("scripts/create_job.lua")),
+            admit: Script::new(include_str!("scripts/admit.lua")),
+            record_outcome: Script::new(include_str!("scripts/record_outcome.lua")),
+            close_task: Script::new(include_str!("scripts/close_task.lua")),
+            request_stop: Script::new(include_str!("scripts/request_stop.lua")),
+            claim_redirect: Script::new(include_str!("scripts/claim_redirect.lua")),
+            mark_started: Script::new(include_str!("scripts/mark_started.lua")),
+        }
+    }
+}

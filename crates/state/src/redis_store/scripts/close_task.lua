@@ -1,0 +1,23 @@
+-- Closes the task of one URL (pending - 1), once per URL. The close that brings pending
+-- to zero ends the job and remembers that it did, so a repeated close of that URL is told
+-- again (its summary may have been lost) and every other URL is not.
+--
+-- KEYS[1] counters, KEYS[2] closed URLs
+-- ARGV[1] URL, ARGV[2] now in Unix milliseconds
+-- Returns 1 when this URL's close ended the job, else 0.
+if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
+  if redis.call('HGET', KEYS[1], 'ended_by') == ARGV[1] then
+    return 1
+  end
+  return 0
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return redis.error_reply('NOSUCHJOB no such job')
+end
+redis.call('SADD', KEYS[2], ARGV[1])
+local pending = redis.call('HINCRBY', KEYS[1], 'pending', -1)
+if pending <= 0 and redis.call('HGET', KEYS[1], 'state') ~= 'ended' then
+  redis.call('HSET', KEYS[1], 'state', 'ended', 'finished_at', ARGV[2], 'ended_by', ARGV[1])
+  return 1
+end
+return 0

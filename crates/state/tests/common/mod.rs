@@ -1,0 +1,102 @@
+//! Helpers shared by the backend test binaries, and the macro that runs the one
+//! conformance suite (`suite.rs`) against a backend.
+
+#![allow(dead_code)]
+
+pub mod suite;
+
+use crawler_core::{ApiParams, FetchTask, JobId, JobRecord, JobSpec, Scope};
+
+pub const START: &str = "https://example.com/";
+
+/// A URL on the start URL's host.
+pub fn url(path: &str) -> String {
+    format!("https://example.com/{path}")
+}
+
+pub fn record(
+    owner: &str,
+    crawl_budget: Option<u64>,
+    cost_per_page: u64,
+    created_at_ms: u64,
+) -> JobRecord {
+    JobRecord {
+        job_id: JobId::generate(),
+        owner: owner.to_owned(),
+        spec: JobSpec {
+            start_url: START.to_owned(),
+            url_regexp_include: ".*".to_owned(),
+            url_regexp_exclude: None,
+            max_depth: Some(5),
+            crawl_budget,
+            api_params: ApiParams::default(),
+            callback: None,
+            meta: serde_json::json!({ "team": "crawl" }),
+            timeout_sec: 3600,
+            scope: Scope::Host,
+            follow_nofollow: false,
+            ignore_query_parameters: false,
+            max_pages_per_host: None,
+            respect_robots_txt: true,
+        },
+        cost_per_page,
+        created_at_ms,
+        deadline_ms: created_at_ms + 3_600_000,
+    }
+}
+
+/// A depth-1 task for `url`.
+pub fn task(job: &JobRecord, url: &str) -> FetchTask {
+    FetchTask {
+        job_id: job.job_id,
+        url: url.to_owned(),
+        depth: 1,
+        attempt: 0,
+        last_error: None,
+    }
+}
+
+pub fn tasks<S: AsRef<str>>(job: &JobRecord, urls: &[S]) -> Vec<FetchTask> {
+    urls.iter().map(|url| task(job, url.as_ref())).collect()
+}
+
+pub fn urls_of(tasks: &[FetchTask]) -> Vec<String> {
+    tasks.iter().map(|task| task.url.clone()).collect()
+}
+
+/// Expands to one `#[tokio::test]` per suite function, each on a fresh store made by
+/// `$make_store().await`. The list of tests lives here, once, so no backend can skip one.
+macro_rules! conformance_suite {
+    ($make_store:path) => {
+        conformance_suite!(@tests $make_store;
+            create_job_then_read_it_back,
+            missing_job_reads_as_absent,
+            admit_dedups_within_and_across_calls,
+            admit_is_idempotent_per_parent,
+            unlimited_budget_admits_everything,
+            budget_reserves_and_overflows,
+            refund_promotes_overflow_in_order,
+            no_promotion_or_admission_while_stopping,
+            record_outcome_charges_finished_pages_once,
+            close_task_ends_the_job_exactly_once,
+            exhausted_job_summary_lists_every_page,
+            budget_end_state_counts_overflow_as_cancelled,
+            cancel_end_state_and_first_stop_reason_wins,
+            timeout_end_state,
+            running_summary_reports_progress,
+            list_jobs_newest_first_with_pagination,
+            claim_redirect_claims_unseen_targets_once,
+            mark_started_is_true_once,
+            concurrent_admissions_respect_the_budget,
+            concurrent_crawl_never_overspends_and_ends_once,
+        );
+    };
+    (@tests $make_store:path; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                common::suite::$name($make_store().await).await;
+            }
+        )*
+    };
+}

@@ -1,0 +1,12 @@
+//! The conformance suite: every behaviour both state stores must share, written once
+//! against `Arc<dyn StateStore>`.
+
+mod admission;
+mod concurrency;
+mod lifecycle;
+mod reads;
+
+pub use admission::*;
+pub use concurrency::*;
+pub use lifecycle::*;
+pub use reads::*;
