@@ -1,0 +1,3 @@
+pub mod client;
+pub mod progress;
+pub mod sink;
