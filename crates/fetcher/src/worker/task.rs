@@ -1,0 +1,314 @@
+//! One fetch task, from delivery to acknowledgement.
+//!
+//! The order of the steps is what makes the crawl exact under crashes and redelivery:
+//! 1. fetch (or retry later by re-publishing a copy with `attempt + 1` and a delay);
+//! 2. admit the page's links in one atomic state step, and publish the admitted tasks;
+//! 3. record the outcome (cost or refund), publish any tasks the refund promoted;
+//! 4. publish the page event;
+//! 5. close the task (pending - 1) and, if that ended the job, publish the summary;
+//! 6. acknowledge the delivery.
+//!
+//! Each state step is idempotent and returns on a repeat what it returned the first time,
+//! so a task redelivered after a crash at any point republishes whatever may have been lost
+//! and never counts twice. Page events come before the close, so the summary (published
+//! only by the close that brings pending to zero) always follows every page event.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crawler_config::Settings;
+use crawler_core::{
+    time::now_ms, EventEnvelope, EventKind, FetchTask, Namespace, QueueMessage, StartedEvent,
+    StopReason, WebhookEvent,
+};
+use crawler_queue::Delivery;
+use crawler_state::{JobControl, PageOutcome, StateError};
+use url::Url;
+
+use super::context::JobCache;
+use super::events::{page_event, response_of, PageFacts};
+use super::Backends;
+use crate::fetch::{FetchError, FetchedPage, HttpFetcher, RequestOptions};
+use crate::links::{extract_links, LinkOptions};
+use crate::scope::JobContext;
+
+/// Any failure of a backend while processing a task; the task is handed back and retried.
+#[derive(Debug, thiserror::Error)]
+enum StepError {
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error(transparent)]
+    Queue(#[from] crawler_queue::QueueError),
+}
+
+/// What a fetch attempt came to.
+enum Attempt {
+    Success(FetchedPage),
+    /// Worth another try later (timeouts, connection errors, 5xx, 429).
+    Retry { reason: String, page: Option<FetchedPage>, retry_after: Option<Duration> },
+    /// Final failure.
+    Failed { reason: String, page: Option<FetchedPage> },
+}
+
+pub struct TaskRunner {
+    config: Arc<Settings>,
+    backends: Backends,
+    fetcher: Arc<HttpFetcher>,
+    ns: Namespace,
+    jobs: JobCache,
+}
+
+impl TaskRunner {
+    pub fn new(config: Arc<Settings>, backends: Backends, fetcher: Arc<HttpFetcher>, ns: Namespace) -> Self {
+        TaskRunner {
+            config,
+            backends,
+            fetcher,
+            ns,
+            jobs: JobCache::default(),
+        }
+    }
+
+    /// Processes one delivery; never panics on bad input, and acknowledges only once all
+    /// effects are confirmed.
+    pub async fn handle(&self, delivery: Delivery) {
+        let task = match QueueMessage::decode(&delivery.payload) {
+            Ok(QueueMessage::FetchTaskV1(task)) => task,
+            Ok(other) => {
+                tracing::error!(?other, "unexpected message on the fetch queue; dropping it");
+                let _ = delivery.ack().await;
+                return;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "undecodable fetch task; dropping it");
+                let _ = delivery.ack().await;
+                return;
+            }
+        };
+        match self.process(&task).await {
+            Ok(()) => {
+                if let Err(e) = delivery.ack().await {
+                    // The broker will redeliver it; the idempotent steps make that harmless.
+                    tracing::warn!(url = %task.url, error = %e, "ack failed");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(job = %task.job_id, url = %task.url, error = %e, "task failed; handing it back");
+                // Back off a little so a dead backend is not hammered by instant redeliveries.
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let _ = delivery.requeue().await;
+            }
+        }
+    }
+
+    async fn process(&self, task: &FetchTask) -> Result<(), StepError> {
+        let state = self.backends.state.as_ref();
+        let Some(ctx) = self.jobs.get(state, task.job_id).await? else {
+            tracing::debug!(job = %task.job_id, "task of an unknown job; dropping it");
+            return Ok(());
+        };
+        match state.control(task.job_id).await? {
+            JobControl::Missing | JobControl::Ended => return Ok(()),
+            JobControl::Stopping(_) => return self.finish(&ctx, task, PageOutcome::Cancelled, None).await,
+            JobControl::Running => {}
+        }
+        if now_ms() > ctx.record.deadline_ms {
+            state.request_stop(task.job_id, StopReason::Timeout).await?;
+            return self.finish(&ctx, task, PageOutcome::Cancelled, None).await;
+        }
+        if state.mark_started(task.job_id).await? {
+            let started = WebhookEvent::Started(StartedEvent {
+                job_id: task.job_id,
+                start_url: ctx.record.spec.start_url.clone(),
+                meta: ctx.record.spec.meta.clone(),
+            });
+            self.publish_event(&ctx, started).await?;
+        }
+
+        match self.attempt(&ctx, task).await {
+            Attempt::Success(page) => self.succeed(&ctx, task, page).await,
+            Attempt::Retry { reason, page, retry_after } => {
+                if task.attempt + 1 < self.config.fetch_max_attempts {
+                    return self.retry_later(task, reason, retry_after).await;
+                }
+                self.fail(&ctx, task, reason, page).await
+            }
+            Attempt::Failed { reason, page } => self.fail(&ctx, task, reason, page).await,
+        }
+    }
+
+    async fn attempt(&self, ctx: &JobContext, task: &FetchTask) -> Attempt {
+        let url = match Url::parse(&task.url) {
+            Ok(url) => url,
+            Err(_) => return Attempt::Failed { reason: "invalid_url".into(), page: None },
+        };
+        let params = &ctx.record.spec.api_params;
+        let options = RequestOptions {
+            follow_redirects: params.follow_redirect,
+            headers: if params.keep_headers {
+                params.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+            } else {
+                Vec::new()
+            },
+            user_agent: None,
+        };
+        match self.fetcher.fetch(&url, &options).await {
+            Ok(page) => classify_status(page, params.retry_404),
+            Err(e) if e.is_retryable() => Attempt::Retry { reason: e.fail_reason().to_string(), page: None, retry_after: None },
+            Err(e) => Attempt::Failed { reason: fail_reason_of(&e), page: None },
+        }
+    }
+
+    async fn retry_later(
+        &self,
+        task: &FetchTask,
+        reason: String,
+        retry_after: Option<Duration>,
+    ) -> Result<(), StepError> {
+        let backoff = self.config.fetch_retry_backoff_ms.saturating_mul(1 << task.attempt.min(10));
+        let cap = Duration::from_millis(self.config.crawl_delay_cap_ms);
+        let delay = retry_after.map_or(Duration::from_millis(backoff), |d| d.min(cap));
+        let next = FetchTask {
+            attempt: task.attempt + 1,
+            last_error: Some(reason),
+            ..task.clone()
+        };
+        tracing::debug!(url = %task.url, attempt = next.attempt, ?delay, "retrying later");
+        self.backends
+            .queue
+            .publish_delayed(&self.ns.fetch_queue(), QueueMessage::FetchTaskV1(next).encode(), delay)
+            .await?;
+        Ok(())
+    }
+
+    async fn succeed(&self, ctx: &JobContext, task: &FetchTask, page: FetchedPage) -> Result<(), StepError> {
+        let state = self.backends.state.as_ref();
+        let final_url = (page.final_url.as_str() != task.url).then(|| page.final_url.to_string());
+        if let Some(target) = &final_url {
+            // A redirect to a page the job already has (or will have) is not fetched twice.
+            if !state.claim_redirect(task.job_id, &task.url, target).await? {
+                let reason = "duplicate_redirect".to_string();
+                return self.fail(ctx, task, reason, Some(page)).await;
+            }
+        }
+        if page.is_html() && ctx.follows_links_at(task.depth) {
+            let candidates = self.candidates(ctx, task, &page);
+            let admitted = state.admit(task.job_id, &task.url, &candidates).await?;
+            self.publish_tasks(admitted).await?;
+        }
+        let response = Some(response_of(&page));
+        self.finish(ctx, task, PageOutcome::Finished, Some((final_url, response, None))).await
+    }
+
+    async fn fail(
+        &self,
+        ctx: &JobContext,
+        task: &FetchTask,
+        reason: String,
+        page: Option<FetchedPage>,
+    ) -> Result<(), StepError> {
+        let final_url = page.as_ref().and_then(|p| (p.final_url.as_str() != task.url).then(|| p.final_url.to_string()));
+        let response = page.as_ref().map(response_of);
+        let outcome = PageOutcome::Failed { reason: reason.clone() };
+        self.finish(ctx, task, outcome, Some((final_url, response, Some(reason)))).await
+    }
+
+    /// Steps 3 to 5: record, publish the page event, close.
+    async fn finish(
+        &self,
+        ctx: &JobContext,
+        task: &FetchTask,
+        outcome: PageOutcome,
+        event: Option<(Option<String>, Option<crawler_core::PageResponse>, Option<String>)>,
+    ) -> Result<(), StepError> {
+        let state = self.backends.state.as_ref();
+        let recorded = state.record_outcome(task.job_id, &task.url, &outcome).await?;
+        self.publish_tasks(recorded.promoted.clone()).await?;
+        if let Some((final_url, response, fail_reason)) = event {
+            let status = if matches!(outcome, PageOutcome::Finished) { "finished" } else { "failed" };
+            let facts = PageFacts {
+                status,
+                credits: recorded.credits,
+                current_cost: recorded.current_cost,
+                fail_reason,
+                final_url,
+                response,
+            };
+            let event = WebhookEvent::Page(page_event(ctx, task, facts));
+            self.publish_event(ctx, event).await?;
+        }
+        if state.close_task(task.job_id, &task.url).await? {
+            let summary = state.summary(task.job_id).await?;
+            tracing::info!(job = %task.job_id, state = summary.job_state.as_str(), cost = summary.job_cost, "job ended");
+            self.publish_event(ctx, WebhookEvent::Finished(summary)).await?;
+        }
+        Ok(())
+    }
+
+    fn candidates(&self, ctx: &JobContext, task: &FetchTask, page: &FetchedPage) -> Vec<FetchTask> {
+        let options = LinkOptions {
+            follow_nofollow: ctx.record.spec.follow_nofollow,
+            max_url_len: self.config.max_url_len,
+        };
+        extract_links(&page.body, &page.final_url, &options)
+            .into_iter()
+            .map(|link| ctx.canonical(link))
+            .filter(|link| ctx.accepts(link, task.depth))
+            .map(|link| FetchTask {
+                job_id: task.job_id,
+                url: link.to_string(),
+                depth: task.depth + 1,
+                attempt: 0,
+                last_error: None,
+            })
+            .collect()
+    }
+
+    async fn publish_tasks(&self, tasks: Vec<FetchTask>) -> Result<(), StepError> {
+        if tasks.is_empty() {
+            return Ok(());
+        }
+        let messages = tasks.into_iter().map(|t| QueueMessage::FetchTaskV1(t).encode()).collect();
+        self.backends.queue.publish(&self.ns.fetch_queue(), messages).await?;
+        Ok(())
+    }
+
+    /// Publishes an event for the dispatcher when the job has a webhook, and hands a copy to
+    /// the embedded mode's tap.
+    async fn publish_event(&self, ctx: &JobContext, event: WebhookEvent) -> Result<(), StepError> {
+        if let Some(tap) = &self.backends.tap {
+            let _ = tap.send(event.clone());
+        }
+        let Some(callback) = &ctx.record.spec.callback else {
+            return Ok(());
+        };
+        // Page events are always published when there is a webhook, even if filtered out,
+        // because the dispatcher holds the summary back until it has seen each of them.
+        if event.kind() != EventKind::Page && !callback.wants(event.kind()) {
+            return Ok(());
+        }
+        let message = QueueMessage::EventV1(EventEnvelope::new(event)).encode();
+        self.backends.queue.publish(&self.ns.events_queue(), vec![message]).await?;
+        Ok(())
+    }
+}
+
+/// Decides what an HTTP status means for the page: 2xx succeed; 5xx and 429 are retried
+/// (and 404 when the job asks); everything else fails at once with `http_<code>`.
+fn classify_status(page: FetchedPage, retry_404: bool) -> Attempt {
+    let status = page.status;
+    let reason = format!("http_{status}");
+    match status {
+        200..=299 => Attempt::Success(page),
+        429 | 500..=599 => {
+            let retry_after = page.retry_after();
+            Attempt::Retry { reason, page: Some(page), retry_after }
+        }
+        404 if retry_404 => Attempt::Retry { reason, page: Some(page), retry_after: None },
+        _ => Attempt::Failed { reason, page: Some(page) },
+    }
+}
+
+fn fail_reason_of(error: &FetchError) -> String {
+    error.fail_reason().to_string()
+}

@@ -1,0 +1,151 @@
+//! The worker loop over the in-memory backends: a crawl of a site served on loopback must
+//! find exactly what a breadth-first search of the site's graph finds.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crawler_config::Settings;
+use crawler_core::{
+    time::now_ms, ApiParams, FetchTask, JobId, JobRecord, JobSpec, Namespace, QueueMessage, Scope,
+    StopReason, SummaryEvent, WebhookEvent,
+};
+use crawler_fetcher::worker::{self, Backends};
+use crawler_queue::memory::MemoryQueue;
+use crawler_queue::Queue;
+use crawler_state::memory::MemoryStore;
+use crawler_state::StateStore;
+use crawler_testkit::site::{PageKind, SiteGraph, TestSite};
+use tokio::sync::mpsc;
+
+fn settings() -> Arc<Settings> {
+    let mut settings = Settings::defaults();
+    settings.allow_private_networks = true;
+    settings.fetch_retry_backoff_ms = 10;
+    settings.fetch_max_body_bytes = 10_000;
+    Arc::new(settings)
+}
+
+fn job(start_url: String, max_depth: Option<u32>, budget: Option<u64>) -> JobRecord {
+    JobRecord {
+        job_id: JobId::generate(),
+        owner: "test".into(),
+        spec: JobSpec {
+            start_url,
+            url_regexp_include: ".*".into(),
+            url_regexp_exclude: None,
+            max_depth,
+            crawl_budget: budget,
+            api_params: ApiParams { follow_redirect: true, ..ApiParams::default() },
+            callback: None,
+            meta: serde_json::json!({"k": "v"}),
+            timeout_sec: 60,
+            scope: Scope::Host,
+            follow_nofollow: false,
+            ignore_query_parameters: false,
+            max_pages_per_host: None,
+            respect_robots_txt: true,
+        },
+        cost_per_page: 1,
+        created_at_ms: now_ms(),
+        deadline_ms: now_ms() + 60_000,
+    }
+}
+
+/// Runs one job to its summary on fresh in-memory backends with `workers` worker loops.
+async fn crawl(record: JobRecord, workers: usize) -> (Vec<WebhookEvent>, SummaryEvent) {
+    let config = settings();
+    let queue: Arc<dyn Queue> = Arc::new(MemoryQueue::new());
+    let state: Arc<dyn StateStore> = Arc::new(MemoryStore::new());
+    state.create_job(&record).await.unwrap();
+    let seed = QueueMessage::FetchTaskV1(FetchTask::seed(record.job_id, record.spec.start_url.clone()));
+    let ns = Namespace::new(config.namespace.clone());
+    queue.publish(&ns.fetch_queue(), vec![seed.encode()]).await.unwrap();
+
+    let (tap, mut events) = mpsc::unbounded_channel();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let mut handles = Vec::new();
+    for _ in 0..workers {
+        let backends = Backends { queue: queue.clone(), state: state.clone(), tap: Some(tap.clone()) };
+        handles.push(tokio::spawn(worker::run(config.clone(), backends, stop.clone().cancelled_owned())));
+    }
+    let mut seen = Vec::new();
+    let summary = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match events.recv().await.expect("events") {
+                WebhookEvent::Finished(summary) => return summary,
+                other => seen.push(other),
+            }
+        }
+    })
+    .await
+    .expect("the crawl finished");
+    stop.cancel();
+    for handle in handles {
+        handle.await.unwrap().unwrap();
+    }
+    (seen, summary)
+}
+
+fn pages(events: &[WebhookEvent]) -> BTreeMap<String, crawler_core::PageEvent> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            WebhookEvent::Page(p) => Some((p.url.clone(), p.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn crawl_equals_breadth_first_search_of_the_site() {
+    let graph = SiteGraph::generated(40)
+        .page("/p/3", PageKind::Html(vec!["/missing".into(), "/moved".into(), "/big".into(), "/img".into()]))
+        .page("/moved", PageKind::Redirect("/landing".into()))
+        .page("/landing", PageKind::Html(vec!["/p/39".into()]))
+        .page("/big", PageKind::Huge(50_000))
+        .page("/img", PageKind::Binary)
+        .page("/p/4", PageKind::Flaky { failures: 2, links: vec!["/p/9".into(), "/p/10".into()] });
+    let site = TestSite::serve(graph.clone()).await;
+    let (events, summary) = crawl(job(site.url("/"), Some(4), None), 2).await;
+    let expected = graph.expected(&site.base, 4, ".*", None, 10_000);
+
+    let pages = pages(&events);
+    let completed: BTreeMap<String, u32> = pages
+        .values()
+        .filter(|p| p.status == "finished")
+        .map(|p| (p.url.clone(), p.current_depth))
+        .collect();
+    assert_eq!(completed, expected.completed);
+    let failed: BTreeMap<String, String> = pages
+        .values()
+        .filter(|p| p.status == "failed")
+        .map(|p| (p.url.clone(), p.fail_reason.clone().unwrap()))
+        .collect();
+    assert_eq!(failed, expected.failed);
+    assert_eq!(pages[&site.url("/moved")].final_url.as_deref(), Some(site.url("/landing").as_str()));
+    assert_eq!(pages[&site.url("/p/4")].attempts, 3, "the 500s were retried");
+    assert!(matches!(events.first(), Some(WebhookEvent::Started(_))));
+
+    assert_eq!(summary.stop_reason, StopReason::Exhausted);
+    assert_eq!(summary.job_cost, expected.completed.len() as u64);
+    assert_eq!(summary.completed.len(), expected.completed.len());
+    assert_eq!(summary.meta["k"], "v");
+    for (path, count) in site.hit_counts() {
+        let allowed = if path == "/p/4" { 3 } else { 1 };
+        assert_eq!(count, allowed, "requests for {path}");
+    }
+}
+
+#[tokio::test]
+async fn a_budget_is_spent_exactly_and_never_exceeded() {
+    let site = TestSite::serve(SiteGraph::generated(200)).await;
+    for budget in [1, 3, 25] {
+        let (events, summary) = crawl(job(site.url("/"), None, Some(budget)), 3).await;
+        assert_eq!(summary.job_cost, budget);
+        assert_eq!(summary.stop_reason, StopReason::Budget);
+        assert!(!summary.cancelled.is_empty());
+        let max_cost = pages(&events).values().map(|p| p.current_cost).max();
+        assert_eq!(max_cost, Some(budget));
+    }
+}

@@ -1,0 +1,256 @@
+//! Sites for the crawler to crawl, served on loopback by the test itself, with a known link
+//! graph, request counting, and a plain breadth-first search of the same graph as the
+//! oracle of what a crawl must find.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use regex::Regex;
+use url::Url;
+
+/// What one path of the site serves.
+#[derive(Debug, Clone)]
+pub enum PageKind {
+    /// An HTML page with these hrefs (relative or absolute, as written in the page).
+    Html(Vec<String>),
+    /// 404 Not Found.
+    NotFound,
+    /// 500 for the first `failures` requests, then an HTML page with these hrefs.
+    Flaky { failures: u32, links: Vec<String> },
+    /// 302 to another path of the site.
+    Redirect(String),
+    /// A small PNG-like binary file.
+    Binary,
+    /// An HTML page of `bytes` bytes (to exceed a size cap).
+    Huge(usize),
+}
+
+/// A site's pages by path (`/`, `/a`, ...).
+#[derive(Debug, Clone, Default)]
+pub struct SiteGraph {
+    pub pages: BTreeMap<String, PageKind>,
+}
+
+/// What a correct crawl of the graph must report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Expected {
+    /// URLs crawled successfully, with their depth.
+    pub completed: BTreeMap<String, u32>,
+    /// URLs that fail, with their failReason.
+    pub failed: BTreeMap<String, String>,
+}
+
+impl SiteGraph {
+    pub fn page(mut self, path: &str, kind: PageKind) -> Self {
+        self.pages.insert(path.to_string(), kind);
+        self
+    }
+
+    /// The plain breadth-first search a crawl of `base` with these rules must match.
+    /// Fetch failures are terminal (`too_large_limit` says which Huge pages fail).
+    pub fn expected(
+        &self,
+        base: &Url,
+        max_depth: u32,
+        include: &str,
+        exclude: Option<&str>,
+        too_large_limit: usize,
+    ) -> Expected {
+        let include = Regex::new(include).expect("include regex");
+        let exclude = exclude.map(|e| Regex::new(e).expect("exclude regex"));
+        let mut expected = Expected::default();
+        let mut seen = BTreeSet::new();
+        let mut queue = VecDeque::new();
+        let start = base.join("/").expect("start url");
+        seen.insert(start.to_string());
+        queue.push_back((start, 0u32));
+        while let Some((url, depth)) = queue.pop_front() {
+            let (links, page_url) = match self.pages.get(url.path()) {
+                None | Some(PageKind::NotFound) => {
+                    expected.failed.insert(url.to_string(), "http_404".into());
+                    continue;
+                }
+                Some(PageKind::Huge(bytes)) if *bytes > too_large_limit => {
+                    expected.failed.insert(url.to_string(), "too_large".into());
+                    continue;
+                }
+                Some(PageKind::Html(links)) | Some(PageKind::Flaky { links, .. }) => {
+                    (links.clone(), url.clone())
+                }
+                Some(PageKind::Redirect(to)) => {
+                    let target = url.join(to).expect("redirect target");
+                    seen.insert(target.to_string());
+                    match self.pages.get(target.path()) {
+                        Some(PageKind::Html(links)) => (links.clone(), target),
+                        _ => (Vec::new(), target),
+                    }
+                }
+                Some(PageKind::Binary) | Some(PageKind::Huge(_)) => (Vec::new(), url.clone()),
+            };
+            expected.completed.insert(url.to_string(), depth);
+            if depth >= max_depth {
+                continue;
+            }
+            for href in links {
+                let Ok(mut link) = page_url.join(&href) else { continue };
+                link.set_fragment(None);
+                if link.host_str() != base.host_str() || link.port() != base.port() {
+                    continue;
+                }
+                let text = link.to_string();
+                if !include.is_match(&text) || exclude.as_ref().is_some_and(|e| e.is_match(&text)) {
+                    continue;
+                }
+                if seen.insert(text) {
+                    queue.push_back((link, depth + 1));
+                }
+            }
+        }
+        expected
+    }
+
+    /// A generated site of `n` HTML pages `/p/0` .. `/p/{n-1}` where page i links to
+    /// 2i+1 and 2i+2 (a tree, so depth is known), back to the root and to page i/3 (cycles),
+    /// and twice to the same child (duplicates, one with a fragment).
+    pub fn generated(n: usize) -> Self {
+        let mut graph = SiteGraph::default();
+        graph.pages.insert("/".into(), PageKind::Html(vec!["/p/0".into()]));
+        for i in 0..n {
+            let mut links = vec!["/".to_string(), format!("/p/{}", i / 3)];
+            for child in [2 * i + 1, 2 * i + 2] {
+                if child < n {
+                    links.push(format!("/p/{child}"));
+                    links.push(format!("/p/{child}#again"));
+                }
+            }
+            graph.pages.insert(format!("/p/{i}"), PageKind::Html(links));
+        }
+        graph
+    }
+}
+
+/// One request the site saw.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub path: String,
+    pub at: Instant,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Default)]
+struct Shared {
+    hits: Mutex<Vec<Hit>>,
+    served: Mutex<HashMap<String, u32>>,
+    delay: std::time::Duration,
+}
+
+/// A running site. Dropping it stops the server.
+pub struct TestSite {
+    pub addr: SocketAddr,
+    pub base: Url,
+    shared: Arc<Shared>,
+    _server: tokio::task::JoinHandle<()>,
+}
+
+impl TestSite {
+    /// Serves `graph` on 127.0.0.1 on a free port.
+    pub async fn serve(graph: SiteGraph) -> TestSite {
+        Self::serve_slowly(graph, std::time::Duration::ZERO).await
+    }
+
+    /// Like [`TestSite::serve`], answering each request after `delay`.
+    pub async fn serve_slowly(graph: SiteGraph, delay: std::time::Duration) -> TestSite {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind site");
+        let addr = listener.local_addr().expect("site addr");
+        let shared = Arc::new(Shared { delay, ..Shared::default() });
+        let graph = Arc::new(graph);
+        let app = axum::Router::new()
+            .fallback(serve_page)
+            .with_state((graph, shared.clone()));
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let base = Url::parse(&format!("http://{addr}/")).expect("base url");
+        TestSite { addr, base, shared, _server: server }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        self.base.join(path).expect("join").to_string()
+    }
+
+    /// Every request so far.
+    pub fn hits(&self) -> Vec<Hit> {
+        self.shared.hits.lock().expect("hits").clone()
+    }
+
+    /// Requests per path.
+    pub fn hit_counts(&self) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for hit in self.hits() {
+            *counts.entry(hit.path).or_insert(0) += 1;
+        }
+        counts
+    }
+}
+
+async fn serve_page(
+    State((graph, shared)): State<(Arc<SiteGraph>, Arc<Shared>)>,
+    request: Request,
+) -> Response {
+    let path = request.uri().path().to_string();
+    let user_agent = request
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    shared.hits.lock().expect("hits").push(Hit { path: path.clone(), at: Instant::now(), user_agent });
+    let served = {
+        let mut served = shared.served.lock().expect("served");
+        let n = served.entry(path.clone()).or_insert(0);
+        *n += 1;
+        *n
+    };
+    if !shared.delay.is_zero() {
+        tokio::time::sleep(shared.delay).await;
+    }
+    match graph.pages.get(&path) {
+        None | Some(PageKind::NotFound) => (StatusCode::NOT_FOUND, "not found").into_response(),
+        Some(PageKind::Html(links)) => html(&path, links),
+        Some(PageKind::Flaky { failures, links }) => {
+            if served <= *failures {
+                (StatusCode::INTERNAL_SERVER_ERROR, "try again").into_response()
+            } else {
+                html(&path, links)
+            }
+        }
+        Some(PageKind::Redirect(to)) => {
+            (StatusCode::FOUND, [(header::LOCATION, to.clone())]).into_response()
+        }
+        Some(PageKind::Binary) => (
+            [(header::CONTENT_TYPE, "image/png")],
+            vec![0x89u8, b'P', b'N', b'G', 0, 1, 2, 3, 255],
+        )
+            .into_response(),
+        Some(PageKind::Huge(bytes)) => {
+            let mut page = String::from("<html><body><a href=\"/\">home</a>");
+            page.push_str(&"x".repeat(*bytes));
+            page.push_str("</body></html>");
+            ([(header::CONTENT_TYPE, "text/html")], Body::from(page)).into_response()
+        }
+    }
+}
+
+fn html(path: &str, links: &[String]) -> Response {
+    let mut page = format!("<!doctype html><html><head><title>{path}</title></head><body><h1>{path}</h1>");
+    for link in links {
+        page.push_str(&format!("<a href=\"{link}\">{link}</a>\n"));
+    }
+    page.push_str("</body></html>");
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
+}
