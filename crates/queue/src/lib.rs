@@ -109,7 +109,8 @@ pub trait Queue: Send + Sync + 'static {
         delay: Duration,
     ) -> Result<(), QueueError>;
 
-    /// Starts consuming `queue`, with at most `prefetch` unacknowledged deliveries.
+    /// Starts consuming `queue`, with at most `prefetch` unacknowledged deliveries (a
+    /// prefetch of 0 is taken as 1: every backend keeps the bound).
     async fn consume(&self, queue: &str, prefetch: u16) -> Result<Box<dyn Consumer>, QueueError>;
 
     /// Messages ready for delivery in `queue` (unacked ones not counted).
