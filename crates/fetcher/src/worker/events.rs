@@ -11,7 +11,7 @@ use crate::scope::JobContext;
 /// anything else as base64.
 pub fn response_of(page: &FetchedPage) -> PageResponse {
     let content_type = page.content_type.as_deref();
-    let (body, base64_encoded_body) = if decode::is_text(content_type) {
+    let (body, base64_encoded_body) = if page.is_text() {
         (Some(decode::decode_text(&page.body, content_type)), None)
     } else {
         let encoded = base64::engine::general_purpose::STANDARD.encode(&page.body);

@@ -29,7 +29,7 @@ use super::context::JobCache;
 use super::events::{page_event, response_of, PageFacts};
 use super::Backends;
 use crate::fetch::{FetchError, FetchedPage, HttpFetcher, RequestOptions};
-use crate::links::{extract_links, LinkOptions};
+use crate::links::{extract_page_links, LinkOptions};
 use crate::scope::JobContext;
 
 /// Any failure of a backend while processing a task; the task is handed back and retried.
@@ -250,7 +250,7 @@ impl TaskRunner {
             follow_nofollow: ctx.record.spec.follow_nofollow,
             max_url_len: self.config.max_url_len,
         };
-        extract_links(&page.body, &page.final_url, &options)
+        extract_page_links(page, &options)
             .into_iter()
             .map(|link| ctx.canonical(link))
             .filter(|link| ctx.accepts(link, task.depth))
