@@ -1,0 +1,45 @@
+//! The webhook dispatcher: consumes the events queue and POSTs each event, signed per the
+//! Standard Webhooks specification, to its job's callback.
+//!
+//! - Retries are data: a failed attempt publishes a copy of the event with `attempt + 1`
+//!   to the broker with a delay from the configured schedule, before the original is
+//!   acked, so a restarted dispatcher resumes where it was ([`schedule`]).
+//! - What must be remembered (attempts, dead letters, endpoint health, bodies left out of
+//!   webhooks, which events were delivered) lives in a [`store::DeliveryStore`].
+//! - A job's summary waits until its page events had their first attempt ([`ordering`]).
+//! - The coordinator serves the failed-deliveries listing, replays, endpoint re-enabling
+//!   and stored bodies through [`api`].
+//!
+//! Nothing here ever blocks the crawl: the fetcher workers only publish events, and a
+//! slow receiver only keeps its own events waiting in the queue.
+
+pub mod api;
+pub mod client;
+mod deliver;
+mod headers;
+mod jobs;
+pub mod ordering;
+pub mod payload;
+mod runner;
+pub mod schedule;
+pub mod signing;
+pub mod store;
+
+use std::sync::Arc;
+
+use crawler_queue::Queue;
+use crawler_state::StateStore;
+
+pub use deliver::Handled;
+pub use headers::WEBHOOK_USER_AGENT;
+pub use runner::{run, DispatchError};
+pub use store::{DeliveryBackend, DeliveryStore};
+
+/// The services the dispatcher works with, connected by the caller so that tests and the
+/// embedded mode can hand in their own.
+#[derive(Clone)]
+pub struct Backends {
+    pub queue: Arc<dyn Queue>,
+    pub state: Arc<dyn StateStore>,
+    pub deliveries: Arc<dyn DeliveryStore>,
+}

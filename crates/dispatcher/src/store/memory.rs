@@ -1,0 +1,223 @@
+//! The in-memory delivery store of the embedded mode: one mutex over plain maps, which
+//! gives every operation the atomicity the Redis store gets from Lua scripts. Nothing
+//! survives the process, which is what the embedded mode promises.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use crawler_core::time::now_ms;
+use crawler_core::JobId;
+
+use super::{Attempt, DeadLetter, DeliveryStore, EndpointHealth, FirstAttempts, StoreError};
+use crate::payload::StoredBody;
+
+#[derive(Default)]
+struct Inner {
+    attempts: HashMap<(JobId, String), Vec<Attempt>>,
+    delivered: HashSet<(JobId, String)>,
+    first_attempts: HashMap<JobId, (HashSet<String>, u64)>,
+    /// Per job, event id to dead letter; a BTreeMap of insertion order keeps listings stable.
+    dead: HashMap<JobId, BTreeMap<String, (u64, DeadLetter)>>,
+    dead_sequence: u64,
+    endpoints: HashMap<String, EndpointHealth>,
+    bodies: HashMap<(JobId, String), (Instant, StoredBody)>,
+}
+
+#[derive(Default)]
+pub struct MemoryDeliveryStore {
+    inner: Mutex<Inner>,
+}
+
+impl MemoryDeliveryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves plain maps behind, still consistent enough
+        // to read; recover them rather than poisoning the whole dispatcher.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[async_trait]
+impl DeliveryStore for MemoryDeliveryStore {
+    async fn record_attempt(
+        &self,
+        job: JobId,
+        event_id: &str,
+        attempt: &Attempt,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let log = inner
+            .attempts
+            .entry((job, event_id.to_string()))
+            .or_default();
+        log.push(attempt.clone());
+        Ok(())
+    }
+
+    async fn attempts(&self, job: JobId, event_id: &str) -> Result<Vec<Attempt>, StoreError> {
+        let inner = self.lock();
+        let key = (job, event_id.to_string());
+        Ok(inner.attempts.get(&key).cloned().unwrap_or_default())
+    }
+
+    async fn mark_delivered(&self, job: JobId, event_id: &str) -> Result<(), StoreError> {
+        self.lock().delivered.insert((job, event_id.to_string()));
+        Ok(())
+    }
+
+    async fn is_delivered(&self, job: JobId, event_id: &str) -> Result<bool, StoreError> {
+        Ok(self.lock().delivered.contains(&(job, event_id.to_string())))
+    }
+
+    async fn mark_first_attempt_done(&self, job: JobId, event_id: &str) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let (done, last_progress) = inner.first_attempts.entry(job).or_default();
+        if done.insert(event_id.to_string()) {
+            *last_progress = now_ms();
+        }
+        Ok(())
+    }
+
+    async fn first_attempts(&self, job: JobId) -> Result<FirstAttempts, StoreError> {
+        let inner = self.lock();
+        Ok(inner
+            .first_attempts
+            .get(&job)
+            .map(|(done, last)| FirstAttempts {
+                done: done.len() as u64,
+                last_progress_ms: *last,
+            })
+            .unwrap_or_default())
+    }
+
+    async fn forget_first_attempts(
+        &self,
+        job: JobId,
+        event_ids: &[String],
+    ) -> Result<(), StoreError> {
+        if let Some((done, _)) = self.lock().first_attempts.get_mut(&job) {
+            for id in event_ids {
+                done.remove(id);
+            }
+        }
+        Ok(())
+    }
+
+    async fn put_dead_letter(&self, letter: &DeadLetter) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        inner.dead_sequence += 1;
+        let sequence = inner.dead_sequence;
+        let mut stored = letter.clone();
+        stored.attempts.clear();
+        inner
+            .dead
+            .entry(letter.job_id)
+            .or_default()
+            .insert(letter.event_id.clone(), (sequence, stored));
+        Ok(())
+    }
+
+    async fn dead_letters(&self, job: JobId) -> Result<Vec<DeadLetter>, StoreError> {
+        let inner = self.lock();
+        let mut letters: Vec<(u64, DeadLetter)> = inner
+            .dead
+            .get(&job)
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default();
+        letters.sort_by_key(|(sequence, _)| *sequence);
+        Ok(letters
+            .into_iter()
+            .map(|(_, mut letter)| {
+                let key = (job, letter.event_id.clone());
+                letter.attempts = inner.attempts.get(&key).cloned().unwrap_or_default();
+                letter
+            })
+            .collect())
+    }
+
+    async fn remove_dead_letter(
+        &self,
+        job: JobId,
+        event_id: &str,
+        record_id: &str,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        let Some(letters) = inner.dead.get_mut(&job) else {
+            return Ok(false);
+        };
+        let matches = letters
+            .get(event_id)
+            .is_some_and(|(_, letter)| letter.record_id == record_id);
+        if matches {
+            letters.remove(event_id);
+        }
+        Ok(matches)
+    }
+
+    async fn record_endpoint_failure(
+        &self,
+        url: &str,
+        disable_after: u32,
+    ) -> Result<EndpointHealth, StoreError> {
+        let mut inner = self.lock();
+        let health = inner.endpoints.entry(url.to_string()).or_default();
+        health.consecutive_failures = health.consecutive_failures.saturating_add(1);
+        if health.consecutive_failures >= disable_after {
+            health.disabled = true;
+        }
+        Ok(*health)
+    }
+
+    async fn record_endpoint_success(&self, url: &str) -> Result<(), StoreError> {
+        if let Some(health) = self.lock().endpoints.get_mut(url) {
+            health.consecutive_failures = 0;
+        }
+        Ok(())
+    }
+
+    async fn endpoint_health(&self, url: &str) -> Result<EndpointHealth, StoreError> {
+        Ok(self.lock().endpoints.get(url).copied().unwrap_or_default())
+    }
+
+    async fn reenable_endpoint(&self, url: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .lock()
+            .endpoints
+            .remove(url)
+            .is_some_and(|health| health.disabled))
+    }
+
+    async fn put_body(
+        &self,
+        job: JobId,
+        body: &StoredBody,
+        retention: Duration,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let now = Instant::now();
+        // Expired bodies are dropped on every write so the map cannot grow without bound.
+        inner.bodies.retain(|_, (expires, _)| *expires > now);
+        inner
+            .bodies
+            .insert((job, body.url.clone()), (now + retention, body.clone()));
+        Ok(())
+    }
+
+    async fn body(&self, job: JobId, url: &str) -> Result<Option<StoredBody>, StoreError> {
+        let inner = self.lock();
+        Ok(inner
+            .bodies
+            .get(&(job, url.to_string()))
+            .filter(|(expires, _)| *expires > Instant::now())
+            .map(|(_, body)| body.clone()))
+    }
+
+    async fn is_ready(&self) -> bool {
+        true
+    }
+}

@@ -1,0 +1,339 @@
+//! The Redis delivery store.
+//!
+//! Per-job records live under the job's hash-tagged prefix (`Namespace::job_key`), so a
+//! script touching several of them runs on one Redis Cluster slot, and expire
+//! [`RECORD_RETENTION`] after their last write so finished jobs do not accumulate forever.
+//! Endpoint health is global: two hashes (failures, disabled) sharing one hash tag.
+//!
+//! | key                               | type   | holds                                  |
+//! |-----------------------------------|--------|----------------------------------------|
+//! | `job:{id}:wh:attempts:<event id>` | list   | JSON [`Attempt`]s, oldest first         |
+//! | `job:{id}:wh:delivered`           | set    | event ids delivered                     |
+//! | `job:{id}:wh:first`               | set    | page event ids whose first try is over  |
+//! | `job:{id}:wh:first_at`            | string | when `wh:first` last grew (ms)          |
+//! | `job:{id}:wh:dead`                | hash   | event id to JSON [`DeadLetter`]         |
+//! | `job:{id}:wh:body:<url digest>`   | string | JSON [`StoredBody`], with its own TTL   |
+//! | `wh:{endpoints}:failures`         | hash   | callback URL to consecutive failures    |
+//! | `wh:{endpoints}:disabled`         | hash   | callback URL to when it was disabled    |
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use crawler_core::time::now_ms;
+use crawler_core::{JobId, Namespace};
+use redis::aio::ConnectionManager;
+use redis::{AsyncCommands, Script};
+use sha2::{Digest, Sha256};
+
+use super::redis_scripts::{ENDPOINT_FAILURE, MARK_FIRST_DONE, REMOVE_DEAD};
+use super::{Attempt, DeadLetter, DeliveryStore, EndpointHealth, FirstAttempts, StoreError};
+use crate::payload::StoredBody;
+
+/// How long per-job delivery records outlive their last write. Longer than the default
+/// retry schedule (about 26 hours) with room for a user to look at dead letters and
+/// replay them.
+const RECORD_RETENTION: Duration = Duration::from_secs(30 * 86_400);
+
+pub struct RedisDeliveryStore {
+    connection: ConnectionManager,
+    namespace: Namespace,
+    mark_first_done: Script,
+    endpoint_failure: Script,
+    remove_dead: Script,
+}
+
+fn map_err(err: redis::RedisError) -> StoreError {
+    if err.is_io_error()
+        || err.is_connection_dropped()
+        || err.is_connection_refusal()
+        || err.is_timeout()
+    {
+        StoreError::Unavailable(err.to_string())
+    } else {
+        StoreError::Backend(err.to_string())
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(raw: &str) -> Result<T, StoreError> {
+    serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl RedisDeliveryStore {
+    pub async fn connect(url: &str, namespace: &str) -> Result<Self, StoreError> {
+        let client = redis::Client::open(url).map_err(map_err)?;
+        let connection = client.get_connection_manager().await.map_err(map_err)?;
+        Ok(RedisDeliveryStore {
+            connection,
+            namespace: Namespace::new(namespace),
+            mark_first_done: Script::new(MARK_FIRST_DONE),
+            endpoint_failure: Script::new(ENDPOINT_FAILURE),
+            remove_dead: Script::new(REMOVE_DEAD),
+        })
+    }
+
+    fn key(&self, job: JobId, suffix: &str) -> String {
+        self.namespace.job_key(&job, suffix)
+    }
+
+    fn attempts_key(&self, job: JobId, event_id: &str) -> String {
+        self.key(job, &format!("wh:attempts:{event_id}"))
+    }
+
+    fn body_key(&self, job: JobId, url: &str) -> String {
+        // URLs can be long and contain anything; a digest keeps keys short and tidy.
+        let digest = Sha256::digest(url.as_bytes());
+        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        self.key(job, &format!("wh:body:{hex}"))
+    }
+
+    fn endpoint_keys(&self) -> (String, String) {
+        (
+            self.namespace.global_key("wh:{endpoints}:failures"),
+            self.namespace.global_key("wh:{endpoints}:disabled"),
+        )
+    }
+
+    fn retention_secs() -> i64 {
+        RECORD_RETENTION.as_secs() as i64
+    }
+}
+
+#[async_trait]
+impl DeliveryStore for RedisDeliveryStore {
+    async fn record_attempt(
+        &self,
+        job: JobId,
+        event_id: &str,
+        attempt: &Attempt,
+    ) -> Result<(), StoreError> {
+        let key = self.attempts_key(job, event_id);
+        redis::pipe()
+            .rpush(&key, to_json(attempt)?)
+            .expire(&key, Self::retention_secs())
+            .query_async::<()>(&mut self.connection.clone())
+            .await
+            .map_err(map_err)
+    }
+
+    async fn attempts(&self, job: JobId, event_id: &str) -> Result<Vec<Attempt>, StoreError> {
+        let raw: Vec<String> = self
+            .connection
+            .clone()
+            .lrange(self.attempts_key(job, event_id), 0, -1)
+            .await
+            .map_err(map_err)?;
+        raw.iter().map(|r| from_json(r)).collect()
+    }
+
+    async fn mark_delivered(&self, job: JobId, event_id: &str) -> Result<(), StoreError> {
+        let key = self.key(job, "wh:delivered");
+        redis::pipe()
+            .sadd(&key, event_id)
+            .expire(&key, Self::retention_secs())
+            .query_async::<()>(&mut self.connection.clone())
+            .await
+            .map_err(map_err)
+    }
+
+    async fn is_delivered(&self, job: JobId, event_id: &str) -> Result<bool, StoreError> {
+        self.connection
+            .clone()
+            .sismember(self.key(job, "wh:delivered"), event_id)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn mark_first_attempt_done(&self, job: JobId, event_id: &str) -> Result<(), StoreError> {
+        self.mark_first_done
+            .key(self.key(job, "wh:first"))
+            .key(self.key(job, "wh:first_at"))
+            .arg(event_id)
+            .arg(now_ms())
+            .arg(Self::retention_secs())
+            .invoke_async::<()>(&mut self.connection.clone())
+            .await
+            .map_err(map_err)
+    }
+
+    async fn first_attempts(&self, job: JobId) -> Result<FirstAttempts, StoreError> {
+        let (done, last): (u64, Option<u64>) = redis::pipe()
+            .scard(self.key(job, "wh:first"))
+            .get(self.key(job, "wh:first_at"))
+            .query_async(&mut self.connection.clone())
+            .await
+            .map_err(map_err)?;
+        Ok(FirstAttempts {
+            done,
+            last_progress_ms: last.unwrap_or(0),
+        })
+    }
+
+    async fn forget_first_attempts(
+        &self,
+        job: JobId,
+        event_ids: &[String],
+    ) -> Result<(), StoreError> {
+        if event_ids.is_empty() {
+            return Ok(());
+        }
+        self.connection
+            .clone()
+            .srem::<_, _, ()>(self.key(job, "wh:first"), event_ids)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn put_dead_letter(&self, letter: &DeadLetter) -> Result<(), StoreError> {
+        let key = self.key(letter.job_id, "wh:dead");
+        let mut stored = letter.clone();
+        // The attempt log is kept once, in its own list; the record refers to it.
+        stored.attempts.clear();
+        redis::pipe()
+            .hset(&key, &letter.event_id, to_json(&stored)?)
+            .expire(&key, Self::retention_secs())
+            .query_async::<()>(&mut self.connection.clone())
+            .await
+            .map_err(map_err)
+    }
+
+    async fn dead_letters(&self, job: JobId) -> Result<Vec<DeadLetter>, StoreError> {
+        let raw: Vec<(String, String)> = self
+            .connection
+            .clone()
+            .hgetall(self.key(job, "wh:dead"))
+            .await
+            .map_err(map_err)?;
+        let mut letters = raw
+            .iter()
+            .map(|(_, record)| from_json::<DeadLetter>(record))
+            .collect::<Result<Vec<_>, _>>()?;
+        letters.sort_by(|a, b| (a.dead_at_ms, &a.event_id).cmp(&(b.dead_at_ms, &b.event_id)));
+        if letters.is_empty() {
+            return Ok(letters);
+        }
+        let mut pipe = redis::pipe();
+        for letter in &letters {
+            pipe.lrange(self.attempts_key(job, &letter.event_id), 0, -1);
+        }
+        let logs: Vec<Vec<String>> = pipe
+            .query_async(&mut self.connection.clone())
+            .await
+            .map_err(map_err)?;
+        for (letter, log) in letters.iter_mut().zip(logs) {
+            letter.attempts = log.iter().map(|r| from_json(r)).collect::<Result<_, _>>()?;
+        }
+        Ok(letters)
+    }
+
+    async fn remove_dead_letter(
+        &self,
+        job: JobId,
+        event_id: &str,
+        record_id: &str,
+    ) -> Result<bool, StoreError> {
+        let removed: i64 = self
+            .remove_dead
+            .key(self.key(job, "wh:dead"))
+            .arg(event_id)
+            .arg(record_id)
+            .invoke_async(&mut self.connection.clone())
+            .await
+            .map_err(map_err)?;
+        Ok(removed == 1)
+    }
+
+    async fn record_endpoint_failure(
+        &self,
+        url: &str,
+        disable_after: u32,
+    ) -> Result<EndpointHealth, StoreError> {
+        let (failures, disabled) = self.endpoint_keys();
+        let (count, is_disabled): (u64, i64) = self
+            .endpoint_failure
+            .key(failures)
+            .key(disabled)
+            .arg(url)
+            .arg(disable_after)
+            .arg(now_ms())
+            .invoke_async(&mut self.connection.clone())
+            .await
+            .map_err(map_err)?;
+        Ok(EndpointHealth {
+            consecutive_failures: u32::try_from(count).unwrap_or(u32::MAX),
+            disabled: is_disabled == 1,
+        })
+    }
+
+    async fn record_endpoint_success(&self, url: &str) -> Result<(), StoreError> {
+        let (failures, _) = self.endpoint_keys();
+        self.connection
+            .clone()
+            .hdel::<_, _, ()>(failures, url)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn endpoint_health(&self, url: &str) -> Result<EndpointHealth, StoreError> {
+        let (failures, disabled) = self.endpoint_keys();
+        let (count, is_disabled): (Option<u64>, bool) = redis::pipe()
+            .hget(failures, url)
+            .hexists(disabled, url)
+            .query_async(&mut self.connection.clone())
+            .await
+            .map_err(map_err)?;
+        Ok(EndpointHealth {
+            consecutive_failures: u32::try_from(count.unwrap_or(0)).unwrap_or(u32::MAX),
+            disabled: is_disabled,
+        })
+    }
+
+    async fn reenable_endpoint(&self, url: &str) -> Result<bool, StoreError> {
+        let (failures, disabled) = self.endpoint_keys();
+        let (_, was_disabled): (i64, i64) = redis::pipe()
+            .atomic()
+            .hdel(failures, url)
+            .hdel(disabled, url)
+            .query_async(&mut self.connection.clone())
+            .await
+            .map_err(map_err)?;
+        Ok(was_disabled == 1)
+    }
+
+    async fn put_body(
+        &self,
+        job: JobId,
+        body: &StoredBody,
+        retention: Duration,
+    ) -> Result<(), StoreError> {
+        self.connection
+            .clone()
+            .set_ex::<_, _, ()>(
+                self.body_key(job, &body.url),
+                to_json(body)?,
+                retention.as_secs().max(1),
+            )
+            .await
+            .map_err(map_err)
+    }
+
+    async fn body(&self, job: JobId, url: &str) -> Result<Option<StoredBody>, StoreError> {
+        let raw: Option<String> = self
+            .connection
+            .clone()
+            .get(self.body_key(job, url))
+            .await
+            .map_err(map_err)?;
+        raw.map(|r| from_json(&r)).transpose()
+    }
+
+    async fn is_ready(&self) -> bool {
+        redis::cmd("PING")
+            .query_async::<String>(&mut self.connection.clone())
+            .await
+            .is_ok()
+    }
+}

@@ -1,0 +1,177 @@
+//! One behavioural suite, run against both stores. The Redis runs use the server at
+//! `CRAWLER_TEST_REDIS_URL` (default the local one) and fail when it is not reachable.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crawler_core::{EventEnvelope, JobId, StartedEvent, WebhookEvent};
+
+use super::memory::MemoryDeliveryStore;
+use super::redis::RedisDeliveryStore;
+use super::*;
+
+async fn redis_store() -> Arc<dyn DeliveryStore> {
+    let url = std::env::var("CRAWLER_TEST_REDIS_URL")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_string());
+    let namespace = format!("test-{}", uuid::Uuid::new_v4().simple());
+    match RedisDeliveryStore::connect(&url, &namespace).await {
+        Ok(store) => Arc::new(store),
+        Err(e) => panic!("Redis at {url} is required for this test (scripts/services start): {e}"),
+    }
+}
+
+fn letter(job: JobId, event_id: &str, record_id: &str) -> DeadLetter {
+    let event = WebhookEvent::Started(StartedEvent {
+        job_id: job,
+        start_url: "http://a/".into(),
+        meta: serde_json::Value::Null,
+    });
+    DeadLetter {
+        record_id: record_id.into(),
+        event_id: event_id.into(),
+        job_id: job,
+        kind: event.kind(),
+        callback_url: "http://hook/".into(),
+        reason: DeadReason::Exhausted,
+        dead_at_ms: 1,
+        envelope: EventEnvelope::new(event),
+        attempts: Vec::new(),
+    }
+}
+
+fn attempt(n: u32) -> Attempt {
+    Attempt {
+        attempt: n,
+        at_ms: 1000 + u64::from(n),
+        status_code: Some(500),
+        error: Some("http_500".into()),
+        duration_ms: 3,
+    }
+}
+
+async fn attempts_and_dead_letters(store: Arc<dyn DeliveryStore>) {
+    let job = JobId::generate();
+    store.record_attempt(job, "e1", &attempt(1)).await.unwrap();
+    store.record_attempt(job, "e1", &attempt(2)).await.unwrap();
+    assert_eq!(
+        store.attempts(job, "e1").await.unwrap(),
+        vec![attempt(1), attempt(2)]
+    );
+
+    store
+        .put_dead_letter(&letter(job, "e1", "r1"))
+        .await
+        .unwrap();
+    let listed = store.dead_letters(job).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].attempts, vec![attempt(1), attempt(2)]);
+    assert!(store
+        .dead_letters(JobId::generate())
+        .await
+        .unwrap()
+        .is_empty());
+
+    // A newer record of the same event replaced the one read: removal leaves it alone.
+    store
+        .put_dead_letter(&letter(job, "e1", "r2"))
+        .await
+        .unwrap();
+    assert!(!store.remove_dead_letter(job, "e1", "r1").await.unwrap());
+    assert_eq!(store.dead_letters(job).await.unwrap().len(), 1);
+    assert!(store.remove_dead_letter(job, "e1", "r2").await.unwrap());
+    assert!(store.dead_letters(job).await.unwrap().is_empty());
+}
+
+async fn delivered_and_first_attempts(store: Arc<dyn DeliveryStore>) {
+    let job = JobId::generate();
+    assert!(!store.is_delivered(job, "e").await.unwrap());
+    store.mark_delivered(job, "e").await.unwrap();
+    assert!(store.is_delivered(job, "e").await.unwrap());
+
+    assert_eq!(
+        store.first_attempts(job).await.unwrap(),
+        FirstAttempts::default()
+    );
+    store.mark_first_attempt_done(job, "p1").await.unwrap();
+    store.mark_first_attempt_done(job, "p1").await.unwrap();
+    store.mark_first_attempt_done(job, "p2").await.unwrap();
+    let progress = store.first_attempts(job).await.unwrap();
+    assert_eq!(progress.done, 2);
+    assert!(progress.last_progress_ms > 0);
+    store
+        .forget_first_attempts(job, &["p1".to_string()])
+        .await
+        .unwrap();
+    assert_eq!(store.first_attempts(job).await.unwrap().done, 1);
+}
+
+async fn endpoint_health(store: Arc<dyn DeliveryStore>) {
+    let url = format!("http://hook.test/{}", uuid::Uuid::new_v4());
+    assert_eq!(
+        store.endpoint_health(&url).await.unwrap(),
+        EndpointHealth::default()
+    );
+    let first = store.record_endpoint_failure(&url, 3).await.unwrap();
+    assert_eq!(
+        first,
+        EndpointHealth {
+            consecutive_failures: 1,
+            disabled: false
+        }
+    );
+    store.record_endpoint_success(&url).await.unwrap();
+    for _ in 0..2 {
+        store.record_endpoint_failure(&url, 3).await.unwrap();
+    }
+    assert!(!store.endpoint_health(&url).await.unwrap().disabled);
+    assert!(
+        store
+            .record_endpoint_failure(&url, 3)
+            .await
+            .unwrap()
+            .disabled
+    );
+    assert!(store.endpoint_health(&url).await.unwrap().disabled);
+    assert!(store.reenable_endpoint(&url).await.unwrap());
+    assert_eq!(
+        store.endpoint_health(&url).await.unwrap(),
+        EndpointHealth::default()
+    );
+    assert!(!store.reenable_endpoint(&url).await.unwrap());
+}
+
+async fn bodies(store: Arc<dyn DeliveryStore>) {
+    let job = JobId::generate();
+    let body = crate::payload::StoredBody {
+        url: "http://site/a?b=c".into(),
+        content_type: Some("text/plain".into()),
+        body: Some("x".repeat(10_000)),
+        base64_encoded_body: None,
+    };
+    store
+        .put_body(job, &body, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(store.body(job, &body.url).await.unwrap(), Some(body));
+    assert_eq!(store.body(job, "http://site/other").await.unwrap(), None);
+}
+
+macro_rules! suite {
+    ($($name:ident),*) => {
+        mod memory_backend {
+            use super::*;
+            $(#[tokio::test] async fn $name() { super::$name(Arc::new(MemoryDeliveryStore::new())).await })*
+        }
+        mod redis_backend {
+            use super::*;
+            $(#[tokio::test] async fn $name() { super::$name(redis_store().await).await })*
+        }
+    };
+}
+
+suite!(
+    attempts_and_dead_letters,
+    delivered_and_first_attempts,
+    endpoint_health,
+    bodies
+);
