@@ -2,3 +2,4 @@
 //! binary stays a thin `main.rs`.
 
 pub mod cli;
+pub mod runtime;

@@ -106,11 +106,17 @@ impl RoleProcess {
     /// Waits until the role logs `listening on http://ADDR` and returns ADDR.
     pub async fn wait_for_listening(&self) -> SocketAddr {
         let what = format!("`{LISTENING_PREFIX}ADDR`");
-        self.wait_for(&what, START_TIMEOUT, parse_listening_addr).await
+        self.wait_for(&what, START_TIMEOUT, parse_listening_addr)
+            .await
     }
 
     /// Waits for the first log line `matcher` accepts.
-    async fn wait_for<T>(&self, what: &str, timeout: Duration, matcher: impl Fn(&str) -> Option<T>) -> T {
+    async fn wait_for<T>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        matcher: impl Fn(&str) -> Option<T>,
+    ) -> T {
         let deadline = Instant::now() + timeout;
         loop {
             let found = self
@@ -121,14 +127,26 @@ impl RoleProcess {
             if let Some(found) = found {
                 return found;
             }
-            let exited = self.child.lock().ok().and_then(|mut c| c.try_wait().ok().flatten());
+            let exited = self
+                .child
+                .lock()
+                .ok()
+                .and_then(|mut c| c.try_wait().ok().flatten());
             if let Some(status) = exited {
                 // Let the reader threads drain what the process wrote before it died.
                 tokio::time::sleep(Duration::from_millis(200)).await;
-                panic!("{} exited ({status}) before logging {what}; its log:\n{}", self.name, self.logs());
+                panic!(
+                    "{} exited ({status}) before logging {what}; its log:\n{}",
+                    self.name,
+                    self.logs()
+                );
             }
             if Instant::now() > deadline {
-                panic!("{} did not log {what} within {timeout:?}; its log:\n{}", self.name, self.logs());
+                panic!(
+                    "{} did not log {what} within {timeout:?}; its log:\n{}",
+                    self.name,
+                    self.logs()
+                );
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -140,19 +158,31 @@ impl RoleProcess {
             .arg(format!("-{signal}"))
             .arg(self.pid.to_string())
             .status();
-        assert!(status.is_ok_and(|s| s.success()), "could not send SIG{signal} to {}", self.name);
+        assert!(
+            status.is_ok_and(|s| s.success()),
+            "could not send SIG{signal} to {}",
+            self.name
+        );
     }
 
     /// Waits up to `timeout` for the process to exit and returns its exit code.
     pub async fn wait_exit(&self, timeout: Duration) -> Option<i32> {
         let deadline = Instant::now() + timeout;
         loop {
-            let exited = self.child.lock().ok().and_then(|mut c| c.try_wait().ok().flatten());
+            let exited = self
+                .child
+                .lock()
+                .ok()
+                .and_then(|mut c| c.try_wait().ok().flatten());
             if let Some(status) = exited {
                 return status.code();
             }
             if Instant::now() > deadline {
-                panic!("{} did not exit within {timeout:?}; its log:\n{}", self.name, self.logs());
+                panic!(
+                    "{} did not exit within {timeout:?}; its log:\n{}",
+                    self.name,
+                    self.logs()
+                );
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -203,10 +233,17 @@ mod tests {
 
     #[test]
     fn parses_the_address_from_text_and_json_logs() {
-        let text = "2025-01-01T00:00:00Z  INFO crawler_coordinator: listening on http://127.0.0.1:43123";
-        assert_eq!(parse_listening_addr(text), Some("127.0.0.1:43123".parse().unwrap()));
+        let text =
+            "2025-01-01T00:00:00Z  INFO crawler_coordinator: listening on http://127.0.0.1:43123";
+        assert_eq!(
+            parse_listening_addr(text),
+            Some("127.0.0.1:43123".parse().unwrap())
+        );
         let json = r#"{"fields":{"message":"listening on http://[::1]:8080"},"level":"INFO"}"#;
-        assert_eq!(parse_listening_addr(json), Some("[::1]:8080".parse().unwrap()));
+        assert_eq!(
+            parse_listening_addr(json),
+            Some("[::1]:8080".parse().unwrap())
+        );
         assert_eq!(parse_listening_addr("starting"), None);
     }
 }

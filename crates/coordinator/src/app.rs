@@ -1,0 +1,53 @@
+//! What every handler shares: settings, backends, the auth mode and the validation rules.
+
+use std::sync::Arc;
+
+use crawler_config::Settings;
+use crawler_core::Namespace;
+use crawler_queue::Queue;
+use crawler_state::StateStore;
+
+use crate::auth::AuthMode;
+use crate::validate::Rules;
+
+/// The queue and the job store the coordinator works with; which implementations they
+/// are (RabbitMQ and Redis, or in-memory) is the caller's choice.
+#[derive(Clone)]
+pub struct Backends {
+    pub queue: Arc<dyn Queue>,
+    pub state: Arc<dyn StateStore>,
+}
+
+/// The state the router is built over.
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub backends: Backends,
+    pub auth: AuthMode,
+    pub rules: Rules,
+    pub namespace: Namespace,
+    /// Base of the URLs handed out (`statusUrl`, `next`), without a trailing slash.
+    pub public_base_url: String,
+}
+
+impl AppState {
+    pub fn new(
+        settings: Arc<Settings>,
+        backends: Backends,
+        auth: AuthMode,
+        public_base_url: impl Into<String>,
+    ) -> Self {
+        AppState {
+            rules: Rules::from_settings(&settings),
+            namespace: Namespace::new(settings.namespace.clone()),
+            public_base_url: public_base_url.into().trim_end_matches('/').to_string(),
+            settings,
+            backends,
+            auth,
+        }
+    }
+
+    /// Where a job's status is read.
+    pub fn status_url(&self, job: &crawler_core::JobId) -> String {
+        format!("{}/v1/crawls/{job}", self.public_base_url)
+    }
+}

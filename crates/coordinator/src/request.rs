@@ -1,0 +1,48 @@
+//! The body of `POST /v1/crawls`, as clients send it.
+//!
+//! Every field is kept as raw JSON here and typed by [`crate::validate`], so that a wrong
+//! type is answered with a 400 naming the field ("max_depth must be a non-negative
+//! integer") rather than serde's generic message. Field names are ScraperAPI's; fields this
+//! crawler does not know are ignored, because clients written for ScraperAPI send extras.
+//! An explicit `null` reads as an absent field, as in most JSON APIs.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct CrawlRequest {
+    pub start_url: Option<Value>,
+    pub url_regexp_include: Option<Value>,
+    pub url_regexp_exclude: Option<Value>,
+    pub max_depth: Option<Value>,
+    pub crawl_budget: Option<Value>,
+    pub api_params: Option<Value>,
+    pub callback: Option<Value>,
+    pub meta: Option<Value>,
+    pub timeout_sec: Option<Value>,
+    pub scope: Option<Value>,
+    pub follow_nofollow: Option<Value>,
+    pub ignore_query_parameters: Option<Value>,
+    pub respect_robots_txt: Option<Value>,
+    pub max_pages_per_host: Option<Value>,
+    /// Recurring crawls are not supported yet; the field is read only to refuse it.
+    pub schedule: Option<Value>,
+    /// The API key may travel in the body, under either spelling.
+    pub api_key: Option<Value>,
+    #[serde(rename = "apiKey")]
+    pub api_key_camel: Option<Value>,
+}
+
+impl CrawlRequest {
+    /// Parses a request body; the error names the position of a JSON syntax error.
+    pub fn parse(body: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(body)
+    }
+
+    /// The API key carried in the body, if any.
+    pub fn body_api_key(&self) -> Option<&str> {
+        [&self.api_key, &self.api_key_camel]
+            .into_iter()
+            .find_map(|v| v.as_ref().and_then(Value::as_str))
+    }
+}

@@ -1,0 +1,42 @@
+//! The routes. ScraperAPI's paths (`/job`, `/job/{id}`) are aliases of ours, so a client
+//! written for its Crawler works by changing the host.
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{middleware, Router};
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::handlers::{health, jobs, submit};
+use crate::metrics;
+
+/// Largest request body accepted; a job description is a few kilobytes at most.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The whole API over `state`.
+pub fn router(state: AppState) -> Router {
+    // Install the recorder before the first request is counted.
+    metrics::handle();
+    Router::new()
+        .route("/v1/crawls", post(submit::submit).get(jobs::list))
+        .route("/v1/crawls/{id}", get(jobs::status).delete(jobs::cancel))
+        .route("/job", post(submit::submit))
+        .route("/job/{id}", get(jobs::status).delete(jobs::cancel))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                None,
+                "method not allowed on this route",
+            )
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(metrics::count_requests))
+        .with_state(Arc::new(state))
+}
