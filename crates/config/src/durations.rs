@@ -39,7 +39,10 @@ mod tests {
         let list = parse_duration_list("30s,1m,5m,30m,1h,1d").unwrap();
         assert_eq!(list[0], Duration::from_secs(30));
         assert_eq!(list[5], Duration::from_secs(86_400));
-        assert_eq!(parse_duration_list("250ms").unwrap()[0], Duration::from_millis(250));
+        assert_eq!(
+            parse_duration_list("250ms").unwrap()[0],
+            Duration::from_millis(250)
+        );
         assert!(parse_duration_list("5").is_err());
         assert!(parse_duration_list("5y").is_err());
     }

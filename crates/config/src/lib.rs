@@ -157,11 +157,19 @@ impl Settings {
     /// Country code (lower case) to proxy URL.
     pub fn proxy_map(&self) -> Result<BTreeMap<String, String>, ConfigError> {
         let mut map = BTreeMap::new();
-        for entry in self.proxies.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        for entry in self
+            .proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
             let (country, proxy) = entry
                 .split_once('=')
                 .ok_or_else(|| invalid("proxies", format!("`{entry}` is not country=url")))?;
-            map.insert(country.trim().to_ascii_lowercase(), proxy.trim().to_string());
+            map.insert(
+                country.trim().to_ascii_lowercase(),
+                proxy.trim().to_string(),
+            );
         }
         Ok(map)
     }

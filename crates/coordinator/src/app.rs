@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crawler_config::Settings;
 use crawler_core::Namespace;
+use crawler_dispatcher::DeliveryStore;
 use crawler_queue::Queue;
 use crawler_state::StateStore;
 
@@ -16,6 +17,8 @@ use crate::validate::Rules;
 pub struct Backends {
     pub queue: Arc<dyn Queue>,
     pub state: Arc<dyn StateStore>,
+    /// Delivery records, dead letters and stored bodies, written by the dispatcher.
+    pub deliveries: Arc<dyn DeliveryStore>,
 }
 
 /// The state the router is built over.

@@ -8,7 +8,10 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{middleware, Router};
 
+use crawler_dispatcher::api::DeliveryApi;
+
 use crate::app::AppState;
+use crate::deliveries::CoordinatorAccess;
 use crate::error::ApiError;
 use crate::handlers::{health, jobs, submit};
 use crate::metrics;
@@ -20,6 +23,15 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     // Install the recorder before the first request is counted.
     metrics::handle();
+    let state = Arc::new(state);
+    let deliveries = crawler_dispatcher::api::router(
+        DeliveryApi::new(
+            state.backends.queue.clone(),
+            state.backends.deliveries.clone(),
+            state.namespace.clone(),
+        ),
+        Arc::new(CoordinatorAccess(state.clone())),
+    );
     Router::new()
         .route("/v1/crawls", post(submit::submit).get(jobs::list))
         .route("/v1/crawls/{id}", get(jobs::status).delete(jobs::cancel))
@@ -36,7 +48,8 @@ pub fn router(state: AppState) -> Router {
                 "method not allowed on this route",
             )
         })
+        .with_state(state)
+        .merge(deliveries)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(metrics::count_requests))
-        .with_state(Arc::new(state))
 }

@@ -51,6 +51,12 @@ async fn start() -> (
     let backends = Backends {
         queue: Arc::new(DownQueue),
         state: Arc::clone(&state),
+        deliveries: crawler_dispatcher::store::connect(
+            &crawler_dispatcher::store::DeliveryBackend::Memory,
+            &settings.namespace,
+        )
+        .await
+        .expect("memory delivery store"),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

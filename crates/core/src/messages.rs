@@ -123,7 +123,8 @@ mod tests {
         };
         assert_eq!(task.depth, 2);
         assert_eq!(task.attempt, 0);
-        let again = QueueMessage::decode(&QueueMessage::FetchTaskV1(task.clone()).encode()).unwrap();
+        let again =
+            QueueMessage::decode(&QueueMessage::FetchTaskV1(task.clone()).encode()).unwrap();
         assert_eq!(again, QueueMessage::FetchTaskV1(task));
     }
 }

@@ -77,9 +77,15 @@ mod tests {
 
     #[test]
     fn lowercases_scheme_and_host_and_drops_default_port_and_fragment() {
-        assert_eq!(norm("HTTP://Example.COM:80/a/b#frag"), "http://example.com/a/b");
+        assert_eq!(
+            norm("HTTP://Example.COM:80/a/b#frag"),
+            "http://example.com/a/b"
+        );
         assert_eq!(norm("https://example.com:443/"), "https://example.com/");
-        assert_eq!(norm("http://example.com:8080/x"), "http://example.com:8080/x");
+        assert_eq!(
+            norm("http://example.com:8080/x"),
+            "http://example.com:8080/x"
+        );
     }
 
     #[test]
@@ -96,7 +102,10 @@ mod tests {
     fn links_resolve_against_base() {
         let base = Url::parse("http://a.com/dir/page.html").unwrap();
         let r = |h| resolve_link(&base, h, DEFAULT_MAX_URL_LEN).map(|u| u.to_string());
-        assert_eq!(r("other.html").as_deref(), Some("http://a.com/dir/other.html"));
+        assert_eq!(
+            r("other.html").as_deref(),
+            Some("http://a.com/dir/other.html")
+        );
         assert_eq!(r("//b.com/x").as_deref(), Some("http://b.com/x"));
         assert_eq!(r("/a b").as_deref(), Some("http://a.com/a%20b"));
         assert_eq!(r("#top"), None);
@@ -107,7 +116,10 @@ mod tests {
 
     #[test]
     fn refuses_non_http_and_overlong() {
-        assert!(matches!(normalize("ftp://a.com/"), Err(UrlError::Scheme(_))));
+        assert!(matches!(
+            normalize("ftp://a.com/"),
+            Err(UrlError::Scheme(_))
+        ));
         let long = format!("http://a.com/{}", "x".repeat(3000));
         assert!(matches!(normalize(&long), Err(UrlError::TooLong(_))));
     }

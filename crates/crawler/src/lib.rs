@@ -2,4 +2,5 @@
 //! binary stays a thin `main.rs`.
 
 pub mod cli;
+pub mod embedded;
 pub mod runtime;

@@ -2,33 +2,82 @@
 //! (waiting for them to come up, so a role can start before the broker), and turn SIGINT
 //! and SIGTERM into a shutdown future.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crawler_config::Settings;
+use crawler_dispatcher::store::{self as delivery_store, DeliveryBackend, DeliveryStore};
 use crawler_queue::{Queue, QueueBackend};
 use crawler_state::{StateBackend, StateStore};
 
-/// Connects to RabbitMQ and Redis, retrying with capped backoff until both answer.
-pub async fn connect_distributed(
-    config: &Settings,
-) -> (Arc<dyn Queue>, Arc<dyn StateStore>) {
-    let queue_backend = QueueBackend::RabbitMq { url: config.amqp_url.clone() };
-    let state_backend = StateBackend::Redis { url: config.redis_url.clone() };
-    let queue = retry("RabbitMQ", || crawler_queue::connect(&queue_backend)).await;
-    let state = retry("Redis", || crawler_state::connect(&state_backend, &config.namespace)).await;
-    (queue, state)
+/// The backends every role shares: RabbitMQ and Redis for the distributed roles, the
+/// in-memory implementations for the embedded mode.
+#[derive(Clone)]
+pub struct Services {
+    pub queue: Arc<dyn Queue>,
+    pub state: Arc<dyn StateStore>,
+    pub deliveries: Arc<dyn DeliveryStore>,
 }
 
-async fn retry<T, E, F, Fut>(what: &str, mut attempt: F) -> T
+/// Connects to RabbitMQ and Redis, retrying with capped backoff until both answer.
+pub async fn connect_distributed(config: &Settings) -> Services {
+    let namespace = config.namespace.as_str();
+    let queue_backend = QueueBackend::RabbitMq {
+        url: config.amqp_url.clone(),
+    };
+    let state_backend = StateBackend::Redis {
+        url: config.redis_url.clone(),
+    };
+    let delivery_backend = DeliveryBackend::Redis {
+        url: config.redis_url.clone(),
+    };
+    let queue = retry("RabbitMQ", || crawler_queue::connect(&queue_backend)).await;
+    let state = retry("Redis", || {
+        crawler_state::connect(&state_backend, namespace)
+    })
+    .await;
+    let deliveries = retry("Redis", || {
+        delivery_store::connect(&delivery_backend, namespace)
+    })
+    .await;
+    Services {
+        queue,
+        state,
+        deliveries,
+    }
+}
+
+/// The in-memory queue, job state and delivery store, for one process.
+pub fn memory_services() -> Services {
+    Services {
+        queue: Arc::new(crawler_queue::memory::MemoryQueue::new()),
+        state: Arc::new(crawler_state::memory::MemoryStore::new()),
+        deliveries: Arc::new(crawler_dispatcher::store::memory::MemoryDeliveryStore::new()),
+    }
+}
+
+impl Services {
+    /// The subset the coordinator needs.
+    pub fn coordinator(&self) -> crawler_coordinator::Backends {
+        crawler_coordinator::Backends {
+            queue: self.queue.clone(),
+            state: self.state.clone(),
+            deliveries: self.deliveries.clone(),
+        }
+    }
+}
+
+/// Calls `connect` until it succeeds, logging each failure and backing off up to 5 s.
+async fn retry<T, E, F, Fut>(what: &str, mut connect: F) -> T
 where
     E: std::fmt::Display,
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, E>>,
+    Fut: Future<Output = Result<T, E>>,
 {
     let mut delay = Duration::from_millis(200);
     loop {
-        match attempt().await {
+        match connect().await {
             Ok(value) => return value,
             Err(e) => {
                 tracing::warn!(error = %e, retry_in = ?delay, "{what} is not reachable yet");

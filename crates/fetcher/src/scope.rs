@@ -110,7 +110,12 @@ mod tests {
     use super::*;
     use crawler_core::{ApiParams, JobId, JobSpec};
 
-    fn context(scope: Scope, max_depth: Option<u32>, include: &str, exclude: Option<&str>) -> JobContext {
+    fn context(
+        scope: Scope,
+        max_depth: Option<u32>,
+        include: &str,
+        exclude: Option<&str>,
+    ) -> JobContext {
         JobContext::new(JobRecord {
             job_id: JobId::generate(),
             owner: "o".into(),

@@ -36,7 +36,10 @@ fn job(start_url: String, max_depth: Option<u32>, budget: Option<u64>) -> JobRec
             url_regexp_exclude: None,
             max_depth,
             crawl_budget: budget,
-            api_params: ApiParams { follow_redirect: true, ..ApiParams::default() },
+            api_params: ApiParams {
+                follow_redirect: true,
+                ..ApiParams::default()
+            },
             callback: None,
             meta: serde_json::json!({"k": "v"}),
             timeout_sec: 60,
@@ -58,16 +61,30 @@ async fn crawl(record: JobRecord, workers: usize) -> (Vec<WebhookEvent>, Summary
     let queue: Arc<dyn Queue> = Arc::new(MemoryQueue::new());
     let state: Arc<dyn StateStore> = Arc::new(MemoryStore::new());
     state.create_job(&record).await.unwrap();
-    let seed = QueueMessage::FetchTaskV1(FetchTask::seed(record.job_id, record.spec.start_url.clone()));
+    let seed = QueueMessage::FetchTaskV1(FetchTask::seed(
+        record.job_id,
+        record.spec.start_url.clone(),
+    ));
     let ns = Namespace::new(config.namespace.clone());
-    queue.publish(&ns.fetch_queue(), vec![seed.encode()]).await.unwrap();
+    queue
+        .publish(&ns.fetch_queue(), vec![seed.encode()])
+        .await
+        .unwrap();
 
     let (tap, mut events) = mpsc::unbounded_channel();
     let stop = tokio_util::sync::CancellationToken::new();
     let mut handles = Vec::new();
     for _ in 0..workers {
-        let backends = Backends { queue: queue.clone(), state: state.clone(), tap: Some(tap.clone()) };
-        handles.push(tokio::spawn(worker::run(config.clone(), backends, stop.clone().cancelled_owned())));
+        let backends = Backends {
+            queue: queue.clone(),
+            state: state.clone(),
+            tap: Some(tap.clone()),
+        };
+        handles.push(tokio::spawn(worker::run(
+            config.clone(),
+            backends,
+            stop.clone().cancelled_owned(),
+        )));
     }
     let mut seen = Vec::new();
     let summary = tokio::time::timeout(Duration::from_secs(30), async {
@@ -100,12 +117,26 @@ fn pages(events: &[WebhookEvent]) -> BTreeMap<String, crawler_core::PageEvent> {
 #[tokio::test]
 async fn crawl_equals_breadth_first_search_of_the_site() {
     let graph = SiteGraph::generated(40)
-        .page("/p/3", PageKind::Html(vec!["/missing".into(), "/moved".into(), "/big".into(), "/img".into()]))
+        .page(
+            "/p/3",
+            PageKind::Html(vec![
+                "/missing".into(),
+                "/moved".into(),
+                "/big".into(),
+                "/img".into(),
+            ]),
+        )
         .page("/moved", PageKind::Redirect("/landing".into()))
         .page("/landing", PageKind::Html(vec!["/p/39".into()]))
         .page("/big", PageKind::Huge(50_000))
         .page("/img", PageKind::Binary)
-        .page("/p/4", PageKind::Flaky { failures: 2, links: vec!["/p/9".into(), "/p/10".into()] });
+        .page(
+            "/p/4",
+            PageKind::Flaky {
+                failures: 2,
+                links: vec!["/p/9".into(), "/p/10".into()],
+            },
+        );
     let site = TestSite::serve(graph.clone()).await;
     let (events, summary) = crawl(job(site.url("/"), Some(4), None), 2).await;
     let expected = graph.expected(&site.base, 4, ".*", None, 10_000);
@@ -123,8 +154,15 @@ async fn crawl_equals_breadth_first_search_of_the_site() {
         .map(|p| (p.url.clone(), p.fail_reason.clone().unwrap()))
         .collect();
     assert_eq!(failed, expected.failed);
-    assert_eq!(pages[&site.url("/moved")].final_url.as_deref(), Some(site.url("/landing").as_str()));
-    assert_eq!(pages[&site.url("/p/4")].attempts, 3, "the 500s were retried");
+    assert_eq!(
+        pages[&site.url("/moved")].final_url.as_deref(),
+        Some(site.url("/landing").as_str())
+    );
+    assert_eq!(
+        pages[&site.url("/p/4")].attempts,
+        3,
+        "the 500s were retried"
+    );
     assert!(matches!(events.first(), Some(WebhookEvent::Started(_))));
 
     assert_eq!(summary.stop_reason, StopReason::Exhausted);

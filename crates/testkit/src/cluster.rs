@@ -59,7 +59,11 @@ pub struct Cluster {
 
 impl Cluster {
     /// Starts the deployment with these extra `CRAWLER_*` settings.
-    pub async fn start(binaries: Binaries, deployment: Deployment, settings: &[(&str, String)]) -> Cluster {
+    pub async fn start(
+        binaries: Binaries,
+        deployment: Deployment,
+        settings: &[(&str, String)],
+    ) -> Cluster {
         let namespace = services::unique_namespace();
         let mut env: Vec<(String, String)> = vec![
             ("CRAWLER_API_KEYS".into(), API_KEY.into()),
@@ -74,10 +78,15 @@ impl Cluster {
                 env.extend(services::role_env(&namespace));
                 let coordinator = RoleProcess::spawn("coordinator", &binaries.coordinator, &env);
                 let workers = (0..workers)
-                    .map(|n| RoleProcess::spawn(&format!("worker-{n}"), &binaries.fetcher_worker, &env))
+                    .map(|n| {
+                        RoleProcess::spawn(&format!("worker-{n}"), &binaries.fetcher_worker, &env)
+                    })
                     .collect();
-                let dispatchers =
-                    vec![RoleProcess::spawn("dispatcher", &binaries.webhook_dispatcher, &env)];
+                let dispatchers = vec![RoleProcess::spawn(
+                    "dispatcher",
+                    &binaries.webhook_dispatcher,
+                    &env,
+                )];
                 (coordinator, workers, dispatchers)
             }
             Deployment::Embedded => {
@@ -115,21 +124,31 @@ impl Cluster {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("the deployment never became ready; coordinator log:\n{}", self.coordinator.logs());
+        panic!(
+            "the deployment never became ready; coordinator log:\n{}",
+            self.coordinator.logs()
+        );
     }
 
     /// Starts one more fetcher worker (distributed only).
     pub fn add_worker(&mut self) {
         let n = self.workers.len();
-        let worker = RoleProcess::spawn(&format!("worker-{n}"), &self.binaries.fetcher_worker, &self.env);
+        let worker = RoleProcess::spawn(
+            &format!("worker-{n}"),
+            &self.binaries.fetcher_worker,
+            &self.env,
+        );
         self.workers.push(worker);
     }
 
     /// Starts one more dispatcher (distributed only).
     pub fn add_dispatcher(&mut self) {
         let n = self.dispatchers.len();
-        let dispatcher =
-            RoleProcess::spawn(&format!("dispatcher-{n}"), &self.binaries.webhook_dispatcher, &self.env);
+        let dispatcher = RoleProcess::spawn(
+            &format!("dispatcher-{n}"),
+            &self.binaries.webhook_dispatcher,
+            &self.env,
+        );
         self.dispatchers.push(dispatcher);
     }
 
@@ -169,7 +188,11 @@ impl Cluster {
             .send()
             .await
             .expect("cancel request");
-        assert!(response.status().is_success(), "cancel refused: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "cancel refused: {}",
+            response.status()
+        );
         response.json().await.expect("cancel answer is JSON")
     }
 

@@ -45,7 +45,9 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start() -> Receiver {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind receiver");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind receiver");
         let addr = listener.local_addr().expect("receiver addr");
         let shared = Arc::new(Shared::default());
         let app = axum::Router::new()
@@ -54,7 +56,11 @@ impl Receiver {
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Receiver { addr, shared, _server: server }
+        Receiver {
+            addr,
+            shared,
+            _server: server,
+        }
     }
 
     pub fn url(&self) -> String {
@@ -89,7 +95,10 @@ impl Receiver {
                 return received;
             }
             if Instant::now() > deadline {
-                panic!("timed out after {timeout:?} waiting for {what}; got {} deliveries", received.len());
+                panic!(
+                    "timed out after {timeout:?} waiting for {what}; got {} deliveries",
+                    received.len()
+                );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -99,9 +108,18 @@ impl Receiver {
 async fn receive(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let headers = headers
         .iter()
-        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or_default().to_string()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                v.to_str().unwrap_or_default().to_string(),
+            )
+        })
         .collect();
-    shared.received.lock().expect("received").push(Received { headers, body, at: Instant::now() });
+    shared.received.lock().expect("received").push(Received {
+        headers,
+        body,
+        at: Instant::now(),
+    });
     if shared.hang.load(Ordering::SeqCst) {
         std::future::pending::<()>().await;
     }

@@ -98,7 +98,9 @@ impl SiteGraph {
                 continue;
             }
             for href in links {
-                let Ok(mut link) = page_url.join(&href) else { continue };
+                let Ok(mut link) = page_url.join(&href) else {
+                    continue;
+                };
                 link.set_fragment(None);
                 if link.host_str() != base.host_str() || link.port() != base.port() {
                     continue;
@@ -120,7 +122,9 @@ impl SiteGraph {
     /// and twice to the same child (duplicates, one with a fragment).
     pub fn generated(n: usize) -> Self {
         let mut graph = SiteGraph::default();
-        graph.pages.insert("/".into(), PageKind::Html(vec!["/p/0".into()]));
+        graph
+            .pages
+            .insert("/".into(), PageKind::Html(vec!["/p/0".into()]));
         for i in 0..n {
             let mut links = vec!["/".to_string(), format!("/p/{}", i / 3)];
             for child in [2 * i + 1, 2 * i + 2] {
@@ -166,9 +170,14 @@ impl TestSite {
 
     /// Like [`TestSite::serve`], answering each request after `delay`.
     pub async fn serve_slowly(graph: SiteGraph, delay: std::time::Duration) -> TestSite {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind site");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind site");
         let addr = listener.local_addr().expect("site addr");
-        let shared = Arc::new(Shared { delay, ..Shared::default() });
+        let shared = Arc::new(Shared {
+            delay,
+            ..Shared::default()
+        });
         let graph = Arc::new(graph);
         let app = axum::Router::new()
             .fallback(serve_page)
@@ -177,7 +186,12 @@ impl TestSite {
             let _ = axum::serve(listener, app).await;
         });
         let base = Url::parse(&format!("http://{addr}/")).expect("base url");
-        TestSite { addr, base, shared, _server: server }
+        TestSite {
+            addr,
+            base,
+            shared,
+            _server: server,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -209,7 +223,11 @@ async fn serve_page(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    shared.hits.lock().expect("hits").push(Hit { path: path.clone(), at: Instant::now(), user_agent });
+    shared.hits.lock().expect("hits").push(Hit {
+        path: path.clone(),
+        at: Instant::now(),
+        user_agent,
+    });
     let served = {
         let mut served = shared.served.lock().expect("served");
         let n = served.entry(path.clone()).or_insert(0);
@@ -247,7 +265,8 @@ async fn serve_page(
 }
 
 fn html(path: &str, links: &[String]) -> Response {
-    let mut page = format!("<!doctype html><html><head><title>{path}</title></head><body><h1>{path}</h1>");
+    let mut page =
+        format!("<!doctype html><html><head><title>{path}</title></head><body><h1>{path}</h1>");
     for link in links {
         page.push_str(&format!("<a href=\"{link}\">{link}</a>\n"));
     }

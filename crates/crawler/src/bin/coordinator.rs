@@ -39,11 +39,15 @@ async fn start() -> anyhow::Result<()> {
     let settings = Arc::new(Settings::load(args.config.as_deref())?);
     init_tracing(settings.log_format);
     // Waits for the broker and Redis, so the coordinator may start before them.
-    let (queue, state) = connect_distributed(&settings).await;
+    let services = connect_distributed(&settings).await;
     let listener = tokio::net::TcpListener::bind(settings.http_addr)
         .await
         .with_context(|| format!("cannot listen on {}", settings.http_addr))?;
-    let backends = Backends { queue, state };
+    let backends = Backends {
+        queue: services.queue,
+        state: services.state,
+        deliveries: services.deliveries,
+    };
     crawler_coordinator::run(settings, backends, listener, shutdown_signal()).await?;
     Ok(())
 }

@@ -11,7 +11,10 @@ use crawler_config::{init_tracing, Settings};
 use crawler_fetcher::worker::{self, Backends};
 
 #[derive(Parser)]
-#[command(version, about = "Fetches pages for crawl jobs (configure with CRAWLER_* variables)")]
+#[command(
+    version,
+    about = "Fetches pages for crawl jobs (configure with CRAWLER_* variables)"
+)]
 struct Args {
     /// A TOML file with settings; CRAWLER_* environment variables override it.
     #[arg(long, env = "CRAWLER_CONFIG")]
@@ -23,8 +26,12 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let config = Arc::new(Settings::load(args.config.as_deref())?);
     init_tracing(config.log_format);
-    let (queue, state) = connect_distributed(&config).await;
-    let backends = Backends { queue, state, tap: None };
+    let services = connect_distributed(&config).await;
+    let backends = Backends {
+        queue: services.queue,
+        state: services.state,
+        tap: None,
+    };
     worker::run(config, backends, shutdown_signal())
         .await
         .context("fetcher worker failed")

@@ -45,6 +45,8 @@ impl JobCache {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<JobId, Arc<JobContext>>> {
         // A panic while holding this lock cannot leave the map inconsistent.
-        self.jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.jobs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

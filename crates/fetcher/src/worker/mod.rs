@@ -56,7 +56,12 @@ pub async fn run(
 ) -> Result<(), WorkerError> {
     let fetcher = Arc::new(HttpFetcher::new(fetch_config(&config))?);
     let ns = Namespace::new(config.namespace.clone());
-    let worker = Arc::new(task::TaskRunner::new(config.clone(), backends.clone(), fetcher, ns.clone()));
+    let worker = Arc::new(task::TaskRunner::new(
+        config.clone(),
+        backends.clone(),
+        fetcher,
+        ns.clone(),
+    ));
     let mut consumer = backends
         .queue
         .consume(&ns.fetch_queue(), config.prefetch)

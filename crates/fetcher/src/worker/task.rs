@@ -45,9 +45,16 @@ enum StepError {
 enum Attempt {
     Success(FetchedPage),
     /// Worth another try later (timeouts, connection errors, 5xx, 429).
-    Retry { reason: String, page: Option<FetchedPage>, retry_after: Option<Duration> },
+    Retry {
+        reason: String,
+        page: Option<FetchedPage>,
+        retry_after: Option<Duration>,
+    },
     /// Final failure.
-    Failed { reason: String, page: Option<FetchedPage> },
+    Failed {
+        reason: String,
+        page: Option<FetchedPage>,
+    },
 }
 
 pub struct TaskRunner {
@@ -59,7 +66,12 @@ pub struct TaskRunner {
 }
 
 impl TaskRunner {
-    pub fn new(config: Arc<Settings>, backends: Backends, fetcher: Arc<HttpFetcher>, ns: Namespace) -> Self {
+    pub fn new(
+        config: Arc<Settings>,
+        backends: Backends,
+        fetcher: Arc<HttpFetcher>,
+        ns: Namespace,
+    ) -> Self {
         TaskRunner {
             config,
             backends,
@@ -109,7 +121,9 @@ impl TaskRunner {
         };
         match state.control(task.job_id).await? {
             JobControl::Missing | JobControl::Ended => return Ok(()),
-            JobControl::Stopping(_) => return self.finish(&ctx, task, PageOutcome::Cancelled, None).await,
+            JobControl::Stopping(_) => {
+                return self.finish(&ctx, task, PageOutcome::Cancelled, None).await
+            }
             JobControl::Running => {}
         }
         if now_ms() > ctx.record.deadline_ms {
@@ -127,7 +141,11 @@ impl TaskRunner {
 
         match self.attempt(&ctx, task).await {
             Attempt::Success(page) => self.succeed(&ctx, task, page).await,
-            Attempt::Retry { reason, page, retry_after } => {
+            Attempt::Retry {
+                reason,
+                page,
+                retry_after,
+            } => {
                 if task.attempt + 1 < self.config.fetch_max_attempts {
                     return self.retry_later(task, reason, retry_after).await;
                 }
@@ -140,13 +158,22 @@ impl TaskRunner {
     async fn attempt(&self, ctx: &JobContext, task: &FetchTask) -> Attempt {
         let url = match Url::parse(&task.url) {
             Ok(url) => url,
-            Err(_) => return Attempt::Failed { reason: "invalid_url".into(), page: None },
+            Err(_) => {
+                return Attempt::Failed {
+                    reason: "invalid_url".into(),
+                    page: None,
+                }
+            }
         };
         let params = &ctx.record.spec.api_params;
         let options = RequestOptions {
             follow_redirects: params.follow_redirect,
             headers: if params.keep_headers {
-                params.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+                params
+                    .headers
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
             } else {
                 Vec::new()
             },
@@ -154,8 +181,15 @@ impl TaskRunner {
         };
         match self.fetcher.fetch(&url, &options).await {
             Ok(page) => classify_status(page, params.retry_404),
-            Err(e) if e.is_retryable() => Attempt::Retry { reason: e.fail_reason().to_string(), page: None, retry_after: None },
-            Err(e) => Attempt::Failed { reason: fail_reason_of(&e), page: None },
+            Err(e) if e.is_retryable() => Attempt::Retry {
+                reason: e.fail_reason().to_string(),
+                page: None,
+                retry_after: None,
+            },
+            Err(e) => Attempt::Failed {
+                reason: fail_reason_of(&e),
+                page: None,
+            },
         }
     }
 
@@ -165,7 +199,10 @@ impl TaskRunner {
         reason: String,
         retry_after: Option<Duration>,
     ) -> Result<(), StepError> {
-        let backoff = self.config.fetch_retry_backoff_ms.saturating_mul(1 << task.attempt.min(10));
+        let backoff = self
+            .config
+            .fetch_retry_backoff_ms
+            .saturating_mul(1 << task.attempt.min(10));
         let cap = Duration::from_millis(self.config.crawl_delay_cap_ms);
         let delay = retry_after.map_or(Duration::from_millis(backoff), |d| d.min(cap));
         let next = FetchTask {
@@ -176,12 +213,21 @@ impl TaskRunner {
         tracing::debug!(url = %task.url, attempt = next.attempt, ?delay, "retrying later");
         self.backends
             .queue
-            .publish_delayed(&self.ns.fetch_queue(), QueueMessage::FetchTaskV1(next).encode(), delay)
+            .publish_delayed(
+                &self.ns.fetch_queue(),
+                QueueMessage::FetchTaskV1(next).encode(),
+                delay,
+            )
             .await?;
         Ok(())
     }
 
-    async fn succeed(&self, ctx: &JobContext, task: &FetchTask, page: FetchedPage) -> Result<(), StepError> {
+    async fn succeed(
+        &self,
+        ctx: &JobContext,
+        task: &FetchTask,
+        page: FetchedPage,
+    ) -> Result<(), StepError> {
         let state = self.backends.state.as_ref();
         let final_url = (page.final_url.as_str() != task.url).then(|| page.final_url.to_string());
         if let Some(target) = &final_url {
@@ -197,7 +243,13 @@ impl TaskRunner {
             self.publish_tasks(admitted).await?;
         }
         let response = Some(response_of(&page));
-        self.finish(ctx, task, PageOutcome::Finished, Some((final_url, response, None))).await
+        self.finish(
+            ctx,
+            task,
+            PageOutcome::Finished,
+            Some((final_url, response, None)),
+        )
+        .await
     }
 
     async fn fail(
@@ -207,10 +259,20 @@ impl TaskRunner {
         reason: String,
         page: Option<FetchedPage>,
     ) -> Result<(), StepError> {
-        let final_url = page.as_ref().and_then(|p| (p.final_url.as_str() != task.url).then(|| p.final_url.to_string()));
+        let final_url = page
+            .as_ref()
+            .and_then(|p| (p.final_url.as_str() != task.url).then(|| p.final_url.to_string()));
         let response = page.as_ref().map(response_of);
-        let outcome = PageOutcome::Failed { reason: reason.clone() };
-        self.finish(ctx, task, outcome, Some((final_url, response, Some(reason)))).await
+        let outcome = PageOutcome::Failed {
+            reason: reason.clone(),
+        };
+        self.finish(
+            ctx,
+            task,
+            outcome,
+            Some((final_url, response, Some(reason))),
+        )
+        .await
     }
 
     /// Steps 3 to 5: record, publish the page event, close.
@@ -219,13 +281,23 @@ impl TaskRunner {
         ctx: &JobContext,
         task: &FetchTask,
         outcome: PageOutcome,
-        event: Option<(Option<String>, Option<crawler_core::PageResponse>, Option<String>)>,
+        event: Option<(
+            Option<String>,
+            Option<crawler_core::PageResponse>,
+            Option<String>,
+        )>,
     ) -> Result<(), StepError> {
         let state = self.backends.state.as_ref();
-        let recorded = state.record_outcome(task.job_id, &task.url, &outcome).await?;
+        let recorded = state
+            .record_outcome(task.job_id, &task.url, &outcome)
+            .await?;
         self.publish_tasks(recorded.promoted.clone()).await?;
         if let Some((final_url, response, fail_reason)) = event {
-            let status = if matches!(outcome, PageOutcome::Finished) { "finished" } else { "failed" };
+            let status = if matches!(outcome, PageOutcome::Finished) {
+                "finished"
+            } else {
+                "failed"
+            };
             let facts = PageFacts {
                 status,
                 credits: recorded.credits,
@@ -240,7 +312,8 @@ impl TaskRunner {
         if state.close_task(task.job_id, &task.url).await? {
             let summary = state.summary(task.job_id).await?;
             tracing::info!(job = %task.job_id, state = summary.job_state.as_str(), cost = summary.job_cost, "job ended");
-            self.publish_event(ctx, WebhookEvent::Finished(summary)).await?;
+            self.publish_event(ctx, WebhookEvent::Finished(summary))
+                .await?;
         }
         Ok(())
     }
@@ -268,8 +341,14 @@ impl TaskRunner {
         if tasks.is_empty() {
             return Ok(());
         }
-        let messages = tasks.into_iter().map(|t| QueueMessage::FetchTaskV1(t).encode()).collect();
-        self.backends.queue.publish(&self.ns.fetch_queue(), messages).await?;
+        let messages = tasks
+            .into_iter()
+            .map(|t| QueueMessage::FetchTaskV1(t).encode())
+            .collect();
+        self.backends
+            .queue
+            .publish(&self.ns.fetch_queue(), messages)
+            .await?;
         Ok(())
     }
 
@@ -288,7 +367,10 @@ impl TaskRunner {
             return Ok(());
         }
         let message = QueueMessage::EventV1(EventEnvelope::new(event)).encode();
-        self.backends.queue.publish(&self.ns.events_queue(), vec![message]).await?;
+        self.backends
+            .queue
+            .publish(&self.ns.events_queue(), vec![message])
+            .await?;
         Ok(())
     }
 }
@@ -302,10 +384,21 @@ fn classify_status(page: FetchedPage, retry_404: bool) -> Attempt {
         200..=299 => Attempt::Success(page),
         429 | 500..=599 => {
             let retry_after = page.retry_after();
-            Attempt::Retry { reason, page: Some(page), retry_after }
+            Attempt::Retry {
+                reason,
+                page: Some(page),
+                retry_after,
+            }
         }
-        404 if retry_404 => Attempt::Retry { reason, page: Some(page), retry_after: None },
-        _ => Attempt::Failed { reason, page: Some(page) },
+        404 if retry_404 => Attempt::Retry {
+            reason,
+            page: Some(page),
+            retry_after: None,
+        },
+        _ => Attempt::Failed {
+            reason,
+            page: Some(page),
+        },
     }
 }
 
