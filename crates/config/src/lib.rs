@@ -24,10 +24,17 @@ pub const DEFAULTS_TOML: &str = include_str!("../config.default.toml");
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    // No `#[source]`: the message already holds figment's, and a chain would repeat it.
     #[error("configuration: {0}")]
-    Load(#[from] Box<figment::Error>),
+    Load(Box<figment::Error>),
     #[error("configuration key `{key}`: {message}")]
     Invalid { key: &'static str, message: String },
+}
+
+impl From<Box<figment::Error>> for ConfigError {
+    fn from(error: Box<figment::Error>) -> Self {
+        ConfigError::Load(error)
+    }
 }
 
 fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
@@ -79,6 +86,9 @@ pub struct Settings {
     pub delay_ms: u64,
     pub crawl_delay_cap_ms: u64,
     pub robots_cache_sec: u64,
+    pub robots_unreachable_sec: u64,
+    pub host_lease_ttl_ms: u64,
+    pub throttle_backoff_ms: u64,
     pub proxies: String,
 
     pub webhook_timeout_ms: u64,
@@ -142,6 +152,12 @@ impl Settings {
         }
         if self.max_concurrency_per_host == 0 {
             return Err(invalid("max_concurrency_per_host", "must be at least 1"));
+        }
+        if self.host_lease_ttl_ms <= self.fetch_total_timeout_ms {
+            return Err(invalid(
+                "host_lease_ttl_ms",
+                "must be longer than fetch_total_timeout_ms, or a slow fetch loses its slot",
+            ));
         }
         self.retry_schedule()?;
         self.proxy_map()?;
@@ -230,5 +246,26 @@ mod tests {
             assert!(err.contains("gold"), "{err}");
             Ok(())
         });
+    }
+}
+
+#[cfg(test)]
+mod docs_tests {
+    /// docs/configuration.md is generated from the defaults file by scripts/gen-config-docs;
+    /// this catches a setting added without regenerating it.
+    #[test]
+    fn docs_list_every_setting() {
+        let docs = include_str!("../../../docs/configuration.md");
+        for line in super::DEFAULTS_TOML.lines() {
+            if let Some((key, _)) = line.split_once(" = ") {
+                if !line.starts_with('#') {
+                    let variable = format!("`CRAWLER_{}`", key.trim().to_uppercase());
+                    assert!(
+                        docs.contains(&variable),
+                        "{variable} is missing from docs/configuration.md; run scripts/gen-config-docs"
+                    );
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,104 @@
+//! Crawls that live through a RabbitMQ or a Redis restart: every role reconnects, declares
+//! its topology again, republishes what was not confirmed and carries on, and the job ends
+//! with a complete, correct summary.
+//!
+//! These tests take the shared test servers down, so they live in a test binary of their
+//! own (Cargo runs test binaries one after another) and run one at a time.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use crawler_testkit::cluster::{Cluster, Deployment};
+use crawler_testkit::receiver::Receiver;
+use crawler_testkit::site::{SiteGraph, TestSite};
+use serde_json::json;
+use support::{completed_urls, events_of, pages_by_url, summary_of, wait_summary};
+use tokio::sync::Mutex;
+
+const PAGES: usize = 2000;
+
+/// One restart at a time: both tests share the servers.
+static SERIAL: Mutex<()> = Mutex::const_new(());
+
+fn services_script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/services")
+}
+
+/// Runs `scripts/services <action> <seconds>` on a blocking thread.
+async fn restart(action: &'static str, seconds: u32) {
+    let status = tokio::task::spawn_blocking(move || {
+        Command::new("bash")
+            .arg(services_script())
+            .arg(action)
+            .arg(seconds.to_string())
+            .status()
+    })
+    .await
+    .expect("restart thread")
+    .expect("run scripts/services");
+    assert!(status.success(), "scripts/services {action} failed");
+}
+
+async fn crawl_through(action: &'static str) {
+    let _serial = SERIAL.lock().await;
+    let site = TestSite::serve_slowly(SiteGraph::generated(PAGES), Duration::from_millis(2)).await;
+    let receiver = Receiver::start().await;
+    let settings = [("CRAWLER_WORKER_CONCURRENCY", "8".to_string())];
+    let cluster = Cluster::start(
+        crawler_testkit::binaries!(),
+        Deployment::Distributed { workers: 2 },
+        &settings,
+    )
+    .await;
+    let job = cluster
+        .submit(json!({
+            "start_url": site.url("/"),
+            "max_depth": 50,
+            "callback": {"type": "webhook", "url": receiver.url()},
+        }))
+        .await["jobId"]
+        .as_str()
+        .expect("jobId")
+        .to_string();
+    receiver
+        .wait_until(Duration::from_secs(60), "a tenth of the pages", |r| {
+            events_of(r, &job, "crawl.page").len() >= PAGES / 10
+        })
+        .await;
+    // Watch readiness while the server is down: the coordinator must say it is not ready.
+    let restarting = tokio::spawn(restart(action, 3));
+    let mut saw_not_ready = false;
+    while !restarting.is_finished() {
+        let (status, _) = cluster.get("/readyz").await;
+        saw_not_ready |= status == 503;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    restarting.await.expect("restart");
+    assert!(saw_not_ready, "/readyz never said not ready during the outage");
+
+    let received = wait_summary(&receiver, &job, Duration::from_secs(240)).await;
+    let summary = summary_of(&received, &job);
+    assert_eq!(summary["jobState"], "finished");
+    assert_eq!(summary["stopReason"], "exhausted");
+    let expected: std::collections::BTreeSet<String> = std::iter::once(site.url("/"))
+        .chain((0..PAGES).map(|i| site.url(&format!("/p/{i}"))))
+        .collect();
+    assert_eq!(completed_urls(&summary), expected, "completed pages");
+    assert_eq!(summary["jobCost"], expected.len());
+    assert_eq!(pages_by_url(&received, &job).len(), expected.len(), "one page event per page");
+    let (ready, _) = cluster.get("/readyz").await;
+    assert_eq!(ready, 200, "the coordinator is ready again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crawl_survives_a_rabbitmq_restart() {
+    crawl_through("restart-rabbitmq").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crawl_survives_a_redis_restart() {
+    crawl_through("restart-redis").await;
+}
