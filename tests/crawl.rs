@@ -311,6 +311,73 @@ async fn cancel_mid_crawl_reports_cancelled(deployment: Deployment) {
     assert_eq!(status["jobState"], "cancelled");
 }
 
+/// A receiver that never answers must not slow the crawl: the job finishes while none of
+/// its webhooks has been acknowledged, and the events are delivered once it answers again.
+async fn a_hanging_receiver_does_not_slow_the_crawl(deployment: Deployment) {
+    let pages = 400;
+    let site = TestSite::serve(SiteGraph::generated(pages)).await;
+    let mut settings = settings();
+    settings.push(("CRAWLER_WEBHOOK_TIMEOUT_MS", "1000".into()));
+    let cluster = Cluster::start(crawler_testkit::binaries!(), deployment, &settings).await;
+    let job_body = |receiver: &Receiver| {
+        json!({
+            "start_url": site.url("/"),
+            "max_depth": 20,
+            "callback": {"type": "webhook", "url": receiver.url()},
+        })
+    };
+
+    let healthy = Receiver::start().await;
+    let started = std::time::Instant::now();
+    let job = submit(&cluster, job_body(&healthy)).await;
+    wait_finished(&cluster, &job).await;
+    let with_healthy_receiver = started.elapsed();
+
+    let hanging = Receiver::start().await;
+    hanging.set_hang(true);
+    let started = std::time::Instant::now();
+    let job = submit(&cluster, job_body(&hanging)).await;
+    let status = wait_finished(&cluster, &job).await;
+    let with_hanging_receiver = started.elapsed();
+    assert_eq!(status["completed"], pages + 1, "the whole site was crawled");
+    assert!(
+        hanging.received().len() < pages / 2,
+        "the crawl finished while most webhooks were still waiting ({} sent)",
+        hanging.received().len()
+    );
+    eprintln!(
+        "crawl of {} pages: {with_healthy_receiver:?} with a healthy receiver, \
+         {with_hanging_receiver:?} with a hanging one",
+        pages + 1
+    );
+
+    // The events waited; they arrive once the receiver answers again.
+    hanging.set_hang(false);
+    let received = wait_summary(&hanging, &job, Duration::from_secs(120)).await;
+    let delivered = pages_by_url(&received, &job);
+    assert_eq!(
+        delivered.len(),
+        pages + 1,
+        "every page event was delivered after the outage"
+    );
+}
+
+/// Polls the job's status until it is no longer running.
+async fn wait_finished(cluster: &Cluster, job: &str) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let status = cluster.status(job).await;
+        if status["jobState"] != "running" {
+            return status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the job did not finish: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 macro_rules! on_both_deployments {
     ($($name:ident),* $(,)?) => {
         mod distributed {
@@ -336,4 +403,5 @@ on_both_deployments!(
     crawl_matches_breadth_first_search,
     budgets_are_never_exceeded,
     cancel_mid_crawl_reports_cancelled,
+    a_hanging_receiver_does_not_slow_the_crawl,
 );

@@ -77,7 +77,10 @@ async fn crawl_through(action: &'static str) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     restarting.await.expect("restart");
-    assert!(saw_not_ready, "/readyz never said not ready during the outage");
+    assert!(
+        saw_not_ready,
+        "/readyz never said not ready during the outage"
+    );
 
     let received = wait_summary(&receiver, &job, Duration::from_secs(240)).await;
     let summary = summary_of(&received, &job);
@@ -88,7 +91,11 @@ async fn crawl_through(action: &'static str) {
         .collect();
     assert_eq!(completed_urls(&summary), expected, "completed pages");
     assert_eq!(summary["jobCost"], expected.len());
-    assert_eq!(pages_by_url(&received, &job).len(), expected.len(), "one page event per page");
+    assert_eq!(
+        pages_by_url(&received, &job).len(),
+        expected.len(),
+        "one page event per page"
+    );
     let (ready, _) = cluster.get("/readyz").await;
     assert_eq!(ready, 200, "the coordinator is ready again");
 }

@@ -31,8 +31,16 @@ pub async fn wait_summary(receiver: &Receiver, job: &str, timeout: Duration) -> 
 /// The one summary of a job; panics if there is not exactly one distinct summary event.
 pub fn summary_of(received: &[Received], job: &str) -> Value {
     let summaries = events_of(received, job, "crawl.finished");
-    let ids: BTreeSet<&str> = summaries.iter().filter_map(|r| r.header("webhook-id")).collect();
-    assert_eq!(ids.len(), 1, "expected one summary event, got {}", ids.len());
+    let ids: BTreeSet<&str> = summaries
+        .iter()
+        .filter_map(|r| r.header("webhook-id"))
+        .collect();
+    assert_eq!(
+        ids.len(),
+        1,
+        "expected one summary event, got {}",
+        ids.len()
+    );
     summaries[0].json()
 }
 
@@ -46,7 +54,10 @@ pub fn pages_by_url(received: &[Received], job: &str) -> BTreeMap<String, Value>
         if ids.insert(id) {
             let body = r.json();
             let url = body["url"].as_str().expect("url").to_string();
-            assert!(pages.insert(url.clone(), body).is_none(), "two page events with different ids for {url}");
+            assert!(
+                pages.insert(url.clone(), body).is_none(),
+                "two page events with different ids for {url}"
+            );
         }
     }
     pages
@@ -55,7 +66,10 @@ pub fn pages_by_url(received: &[Received], job: &str) -> BTreeMap<String, Value>
 /// The URLs of the summary's `completed` list; panics if one appears twice.
 pub fn completed_urls(summary: &Value) -> BTreeSet<String> {
     let list = summary["completed"].as_array().expect("completed");
-    let urls: BTreeSet<String> = list.iter().map(|c| c["url"].as_str().expect("url").to_string()).collect();
+    let urls: BTreeSet<String> = list
+        .iter()
+        .map(|c| c["url"].as_str().expect("url").to_string())
+        .collect();
     assert_eq!(urls.len(), list.len(), "a URL is listed twice in completed");
     urls
 }
