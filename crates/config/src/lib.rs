@@ -63,6 +63,7 @@ pub struct Settings {
     pub allow_private_networks: bool,
     pub log_format: LogFormat,
     pub public_url: String,
+    pub metrics_addr: String,
 
     pub job_timeout_sec: u64,
     pub max_depth_limit: u32,
@@ -158,6 +159,9 @@ impl Settings {
                 "host_lease_ttl_ms",
                 "must be longer than fetch_total_timeout_ms, or a slow fetch loses its slot",
             ));
+        }
+        if !self.metrics_addr.is_empty() && self.metrics_addr.parse::<SocketAddr>().is_err() {
+            return Err(invalid("metrics_addr", "must be empty or an address such as 127.0.0.1:9100"));
         }
         self.retry_schedule()?;
         self.proxy_map()?;

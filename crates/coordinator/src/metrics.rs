@@ -11,23 +11,18 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::Response;
 use metrics::{counter, describe_counter};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::PrometheusHandle;
 
 const HTTP_REQUESTS: &str = "crawler_http_requests_total";
 const JOBS_SUBMITTED: &str = "crawler_jobs_submitted_total";
 const JOBS_REFUSED: &str = "crawler_jobs_refused_total";
 
-static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+static DESCRIBED: OnceLock<()> = OnceLock::new();
 
 /// The process's Prometheus handle, installing the recorder the first time.
 pub fn handle() -> PrometheusHandle {
-    HANDLE
-        .get_or_init(|| {
-            let recorder = PrometheusBuilder::new().build_recorder();
-            let handle = recorder.handle();
-            if metrics::set_global_recorder(recorder).is_err() {
-                tracing::warn!("another metrics recorder is installed; /metrics stays empty");
-            }
+    let handle = crawler_telemetry::prometheus();
+    DESCRIBED.get_or_init(|| {
             describe_counter!(
                 HTTP_REQUESTS,
                 "HTTP requests answered, by route, method and status."
@@ -39,9 +34,8 @@ pub fn handle() -> PrometheusHandle {
             );
             // Registered at zero so that dashboards see the series before the first job.
             counter!(JOBS_SUBMITTED).increment(0);
-            handle
-        })
-        .clone()
+        });
+    handle
 }
 
 /// The exposition text.

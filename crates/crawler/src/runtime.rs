@@ -68,6 +68,22 @@ impl Services {
     }
 }
 
+/// Serves `/metrics` on the configured `metrics_addr`, if any, for roles without an API.
+pub async fn spawn_metrics(config: &Settings) -> anyhow::Result<()> {
+    if config.metrics_addr.is_empty() {
+        return Ok(());
+    }
+    let listener = tokio::net::TcpListener::bind(config.metrics_addr.as_str())
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on metrics_addr {}: {e}", config.metrics_addr))?;
+    tokio::spawn(async move {
+        if let Err(e) = crawler_telemetry::serve_metrics(listener, std::future::pending()).await {
+            tracing::warn!(error = %e, "metrics listener stopped");
+        }
+    });
+    Ok(())
+}
+
 /// Calls `connect` until it succeeds, logging each failure and backing off up to 5 s.
 async fn retry<T, E, F, Fut>(what: &str, mut connect: F) -> T
 where

@@ -48,6 +48,20 @@ pub enum Handled {
     DeadLettered(DeadReason),
 }
 
+impl Handled {
+    /// The outcome as a metrics label.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Handled::Delivered => "delivered",
+            Handled::Filtered => "filtered",
+            Handled::AlreadyDelivered => "already_delivered",
+            Handled::SummaryDeferred => "summary_deferred",
+            Handled::Retrying { .. } => "retrying",
+            Handled::DeadLettered(_) => "dead_lettered",
+        }
+    }
+}
+
 /// The settings the handler works with, taken once from `Settings`.
 #[derive(Debug, Clone)]
 pub struct DeliveryConfig {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
-use crawler::runtime::{connect_distributed, shutdown_signal};
+use crawler::runtime::{connect_distributed, shutdown_signal, spawn_metrics};
 use crawler_config::{init_tracing, Settings};
 use crawler_fetcher::worker::{self, Backends};
 
@@ -26,6 +26,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let config = Arc::new(Settings::load(args.config.as_deref())?);
     init_tracing(config.log_format);
+    spawn_metrics(&config).await?;
     let services = connect_distributed(&config).await;
     let backends = Backends {
         queue: services.queue,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Parser;
-use crawler::runtime::{connect_distributed, shutdown_signal};
+use crawler::runtime::{connect_distributed, shutdown_signal, spawn_metrics};
 use crawler_config::{init_tracing, Settings};
 use crawler_dispatcher::Backends;
 
@@ -30,6 +30,7 @@ async fn start() -> anyhow::Result<()> {
     let args = Args::parse();
     let settings = Arc::new(Settings::load(args.config.as_deref())?);
     init_tracing(settings.log_format);
+    spawn_metrics(&settings).await?;
 
     // The broker and Redis may start after us (compose, systemd): wait for them.
     let services = connect_distributed(&settings).await;

@@ -179,7 +179,10 @@ impl TaskRunner {
             },
             user_agent: None,
         };
-        match self.fetcher.fetch(&url, &options).await {
+        let started = std::time::Instant::now();
+        let fetched = self.fetcher.fetch(&url, &options).await;
+        metrics::histogram!("crawler_fetch_seconds").record(started.elapsed().as_secs_f64());
+        match fetched {
             Ok(page) => classify_status(page, params.retry_404),
             Err(e) if e.is_retryable() => Attempt::Retry {
                 reason: e.fail_reason().to_string(),
@@ -211,6 +214,7 @@ impl TaskRunner {
             ..task.clone()
         };
         tracing::debug!(url = %task.url, attempt = next.attempt, ?delay, "retrying later");
+        metrics::counter!("crawler_fetch_retries_total").increment(1);
         self.backends
             .queue
             .publish_delayed(
@@ -312,6 +316,7 @@ impl TaskRunner {
         if state.close_task(task.job_id, &task.url).await? {
             let summary = state.summary(task.job_id).await?;
             tracing::info!(job = %task.job_id, state = summary.job_state.as_str(), cost = summary.job_cost, "job ended");
+            metrics::counter!("crawler_jobs_ended_total", "state" => summary.job_state.as_str()).increment(1);
             self.publish_event(ctx, WebhookEvent::Finished(summary))
                 .await?;
         }
