@@ -57,6 +57,7 @@ mod tests {
     async fn counters_show_up_on_the_metrics_endpoint() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        super::prometheus();
         tokio::spawn(super::serve_metrics(listener, std::future::pending()));
         metrics::counter!("crawler_test_total", "kind" => "x").increment(3);
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
