@@ -34,11 +34,7 @@ impl Embedded {
         let stop = CancellationToken::new();
         let mut roles = JoinSet::new();
         for n in 0..options.workers.max(1) {
-            let worker_backends = worker::Backends {
-                queue: backends.queue.clone(),
-                state: backends.state.clone(),
-                tap: options.tap.clone(),
-            };
+            let worker_backends = backends.worker(options.tap.clone());
             let config = config.clone();
             let stopped = stop.clone().cancelled_owned();
             roles.spawn(async move {

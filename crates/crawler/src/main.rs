@@ -33,7 +33,8 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let quiet_by_default = matches!(cli.command, Command::Crawl(_) | Command::Client(_));
+    // The commands whose output is for people log only warnings; `serve` logs like a role.
+    let quiet_by_default = !matches!(cli.command, Command::Serve(_));
     crawler::cli::init_logging(quiet_by_default);
     let outcome = match cli.command {
         Command::Crawl(args) => crawl::run(args).await,

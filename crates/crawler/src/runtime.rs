@@ -6,10 +6,16 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crawler_core::WebhookEvent;
+
 use crawler_config::Settings;
 use crawler_dispatcher::store::{self as delivery_store, DeliveryBackend, DeliveryStore};
+use crawler_politeness::{Politeness, PolitenessConfig};
 use crawler_queue::{Queue, QueueBackend};
 use crawler_state::{StateBackend, StateStore};
+
+/// Where the embedded mode receives a copy of every event.
+pub type WorkerTap = tokio::sync::mpsc::UnboundedSender<WebhookEvent>;
 
 /// The backends every role shares: RabbitMQ and Redis for the distributed roles, the
 /// in-memory implementations for the embedded mode.
@@ -18,6 +24,7 @@ pub struct Services {
     pub queue: Arc<dyn Queue>,
     pub state: Arc<dyn StateStore>,
     pub deliveries: Arc<dyn DeliveryStore>,
+    pub politeness: Arc<Politeness>,
 }
 
 /// Connects to RabbitMQ and Redis, retrying with capped backoff until both answer.
@@ -41,19 +48,39 @@ pub async fn connect_distributed(config: &Settings) -> Services {
         delivery_store::connect(&delivery_backend, namespace)
     })
     .await;
+    let politeness_config = PolitenessConfig::from_settings(config);
+    let politeness = retry("Redis", || {
+        Politeness::redis(&config.redis_url, namespace, politeness_config.clone())
+    })
+    .await;
     Services {
         queue,
         state,
         deliveries,
+        politeness: Arc::new(politeness),
     }
 }
 
 /// The in-memory queue, job state and delivery store, for one process.
-pub fn memory_services() -> Services {
+pub fn memory_services(config: &Settings) -> Services {
+    let politeness = Politeness::memory(PolitenessConfig::from_settings(config));
     Services {
         queue: Arc::new(crawler_queue::memory::MemoryQueue::new()),
         state: Arc::new(crawler_state::memory::MemoryStore::new()),
         deliveries: Arc::new(crawler_dispatcher::store::memory::MemoryDeliveryStore::new()),
+        politeness: Arc::new(politeness),
+    }
+}
+
+impl Services {
+    /// What a fetcher worker needs.
+    pub fn worker(&self, tap: Option<WorkerTap>) -> crawler_fetcher::worker::Backends {
+        crawler_fetcher::worker::Backends {
+            queue: self.queue.clone(),
+            state: self.state.clone(),
+            politeness: self.politeness.clone(),
+            tap,
+        }
     }
 }
 
@@ -75,7 +102,9 @@ pub async fn spawn_metrics(config: &Settings) -> anyhow::Result<()> {
     }
     let listener = tokio::net::TcpListener::bind(config.metrics_addr.as_str())
         .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on metrics_addr {}: {e}", config.metrics_addr))?;
+        .map_err(|e| {
+            anyhow::anyhow!("cannot listen on metrics_addr {}: {e}", config.metrics_addr)
+        })?;
     tokio::spawn(async move {
         if let Err(e) = crawler_telemetry::serve_metrics(listener, std::future::pending()).await {
             tracing::warn!(error = %e, "metrics listener stopped");

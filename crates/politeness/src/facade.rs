@@ -24,6 +24,9 @@ use crate::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RobotsVerdict {
     pub allowed: bool,
+    /// Set when `allowed` is false only because robots.txt could not be fetched (5xx,
+    /// 429, no answer): RFC 9309 says to assume complete disallow for a while.
+    pub unreachable: bool,
     /// The host's `Crawl-delay` for us, uncapped; pass it to [`Politeness::acquire`],
     /// which caps it.
     pub crawl_delay: Option<Duration>,
@@ -90,6 +93,7 @@ impl Politeness {
         let rules = self.robots.rules_for(url, fetcher).await?;
         Ok(RobotsVerdict {
             allowed: rules.is_allowed(url),
+            unreachable: rules.is_unreachable(),
             crawl_delay: rules.crawl_delay(),
         })
     }

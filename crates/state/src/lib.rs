@@ -134,6 +134,16 @@ pub trait StateStore: Send + Sync + 'static {
         target: &str,
     ) -> Result<bool, StateError>;
 
+    /// Takes one of `host`'s `max_pages` slots for `url` (`max_pages_per_host`). True when
+    /// `url` has a slot (a repeat keeps it), false when the host's pages are all taken.
+    async fn claim_host_slot(
+        &self,
+        job: JobId,
+        host: &str,
+        url: &str,
+        max_pages: u64,
+    ) -> Result<bool, StateError>;
+
     /// Records how the page at `url` ended. Idempotent per URL.
     async fn record_outcome(
         &self,
@@ -145,7 +155,16 @@ pub trait StateStore: Send + Sync + 'static {
     /// Closes the task of `url` (pending - 1). Returns true when this URL's close ended
     /// the job, on the first call and on any repeat, so that a redelivered task
     /// republishes a summary that may have been lost.
-    async fn close_task(&self, job: JobId, url: &str) -> Result<bool, StateError>;
+    async fn close_task(&self, job: JobId, url: &str, depth: u32) -> Result<bool, StateError>;
+
+    /// The smallest depth that still has pending tasks (`None` once nothing is pending).
+    ///
+    /// Workers fetch a page only when its depth is this one, so a crawl goes level by
+    /// level: every URL is first found from a page at its shortest distance from the start,
+    /// and gets that distance as its depth, however many workers run and in whatever order
+    /// the queue hands their tasks out. Without this, a page reached first by a long path
+    /// would get a larger depth and could lose its subtree to `max_depth`.
+    async fn frontier_depth(&self, job: JobId) -> Result<Option<u32>, StateError>;
 
     /// The summary of an ended job (or the state so far of a running one).
     async fn summary(&self, job: JobId) -> Result<SummaryEvent, StateError>;

@@ -35,6 +35,9 @@ pub enum PageKind {
 #[derive(Debug, Clone, Default)]
 pub struct SiteGraph {
     pub pages: BTreeMap<String, PageKind>,
+    /// Bytes of paragraph text added to every HTML page (0 = links only). Benchmarks set it
+    /// so fetching, parsing and webhook bodies cost what they cost on a real site.
+    pub text_bytes: usize,
 }
 
 /// What a correct crawl of the graph must report.
@@ -137,6 +140,14 @@ impl SiteGraph {
         }
         graph
     }
+
+    /// Like [`SiteGraph::generated`], with about `text_bytes` of text on every page.
+    pub fn generated_with_text(n: usize, text_bytes: usize) -> Self {
+        SiteGraph {
+            text_bytes,
+            ..Self::generated(n)
+        }
+    }
 }
 
 /// One request the site saw.
@@ -152,6 +163,8 @@ struct Shared {
     hits: Mutex<Vec<Hit>>,
     served: Mutex<HashMap<String, u32>>,
     delay: std::time::Duration,
+    /// The paragraphs every HTML page carries, built once so serving stays cheap.
+    text: String,
 }
 
 /// A running site. Dropping it stops the server.
@@ -176,6 +189,7 @@ impl TestSite {
         let addr = listener.local_addr().expect("site addr");
         let shared = Arc::new(Shared {
             delay,
+            text: paragraphs(graph.text_bytes),
             ..Shared::default()
         });
         let graph = Arc::new(graph);
@@ -239,12 +253,12 @@ async fn serve_page(
     }
     match graph.pages.get(&path) {
         None | Some(PageKind::NotFound) => (StatusCode::NOT_FOUND, "not found").into_response(),
-        Some(PageKind::Html(links)) => html(&path, links),
+        Some(PageKind::Html(links)) => html(&path, links, &shared.text),
         Some(PageKind::Flaky { failures, links }) => {
             if served <= *failures {
                 (StatusCode::INTERNAL_SERVER_ERROR, "try again").into_response()
             } else {
-                html(&path, links)
+                html(&path, links, &shared.text)
             }
         }
         Some(PageKind::Redirect(to)) => {
@@ -264,12 +278,36 @@ async fn serve_page(
     }
 }
 
-fn html(path: &str, links: &[String]) -> Response {
+fn html(path: &str, links: &[String], text: &str) -> Response {
     let mut page =
         format!("<!doctype html><html><head><title>{path}</title></head><body><h1>{path}</h1>");
+    page.push_str(text);
     for link in links {
         page.push_str(&format!("<a href=\"{link}\">{link}</a>\n"));
     }
     page.push_str("</body></html>");
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
+}
+
+/// About `bytes` of prose-like text in `<p>` paragraphs (empty for 0). The words cycle
+/// through a fixed list so every run serves the same bytes.
+fn paragraphs(bytes: usize) -> String {
+    const WORDS: &[&str] = &[
+        "the", "crawler", "reads", "every", "page", "of", "a", "site", "and", "follows", "links",
+        "within", "its", "scope", "while", "workers", "share", "one", "queue", "budget", "depth",
+        "events", "arrive", "signed", "through", "webhooks", "in", "order",
+    ];
+    let mut text = String::with_capacity(bytes + 64);
+    let mut word = 0;
+    while text.len() < bytes {
+        text.push_str("<p>");
+        for _ in 0..60 {
+            text.push_str(WORDS[word % WORDS.len()]);
+            text.push(' ');
+            // Stepping by a number coprime with the list length varies the sentences.
+            word += 5;
+        }
+        text.push_str("</p>\n");
+    }
+    text
 }

@@ -165,7 +165,7 @@ async fn seed(app: &AppState, record: &JobRecord) -> Result<(), ApiError> {
         .await
     {
         tracing::warn!(%job, error = %e, "could not cancel the unseeded start URL");
-    } else if let Err(e) = state.close_task(job, url).await {
+    } else if let Err(e) = state.close_task(job, url, 0).await {
         tracing::warn!(%job, error = %e, "could not close the unseeded start URL");
     }
     Err(ApiError::unavailable("work queue", &error))

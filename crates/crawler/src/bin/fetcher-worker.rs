@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::Parser;
 use crawler::runtime::{connect_distributed, shutdown_signal, spawn_metrics};
 use crawler_config::{init_tracing, Settings};
-use crawler_fetcher::worker::{self, Backends};
+use crawler_fetcher::worker;
 
 #[derive(Parser)]
 #[command(
@@ -28,11 +28,7 @@ async fn main() -> anyhow::Result<()> {
     init_tracing(config.log_format);
     spawn_metrics(&config).await?;
     let services = connect_distributed(&config).await;
-    let backends = Backends {
-        queue: services.queue,
-        state: services.state,
-        tap: None,
-    };
+    let backends = services.worker(None);
     worker::run(config, backends, shutdown_signal())
         .await
         .context("fetcher worker failed")

@@ -174,12 +174,46 @@ fn connect(api: &ApiArgs) -> Result<ApiClient, ClientError> {
 async fn submit(args: &SubmitArgs, out: &mut dyn Write, poll: Duration) -> Result<u8, ClientError> {
     let body = job_body::build(args)?;
     let client = connect(&args.api)?;
-    let answer = client.submit(&body).await?;
+    let answer = client
+        .submit(&body)
+        .await
+        .map_err(|error| name_the_flag(error, args))?;
     print(out, &render::submitted(&answer));
     if args.watch {
         return watch_job(&client, &answer.status.job_id.to_string(), poll).await;
     }
     Ok(0)
+}
+
+/// A refused field the user set with a flag is named by that flag (`--include`), the way
+/// they typed it; a field from `--json-file` keeps the API's name.
+fn name_the_flag(error: ClientError, args: &SubmitArgs) -> ClientError {
+    let ClientError::Refused {
+        field: Some(field),
+        message,
+    } = error
+    else {
+        return error;
+    };
+    let flag = match field.as_str() {
+        "start_url" if args.url.is_some() => Some("URL"),
+        "max_depth" if args.max_depth.is_some() => Some("--max-depth"),
+        "crawl_budget" if args.budget.is_some() => Some("--budget"),
+        "url_regexp_include" if args.include.is_some() => Some("--include"),
+        "url_regexp_exclude" if args.exclude.is_some() => Some("--exclude"),
+        "callback.url" if args.webhook.is_some() => Some("--webhook"),
+        "callback.secret" if args.webhook_secret.is_some() => Some("--webhook-secret"),
+        "callback.events" if !args.events.is_empty() => Some("--events"),
+        "meta" if args.meta.is_some() => Some("--meta"),
+        _ => None,
+    };
+    match flag {
+        Some(flag) => ClientError::Input(crate::cli::refusal::refusal_line(&field, flag, &message)),
+        None => ClientError::Refused {
+            field: Some(field),
+            message,
+        },
+    }
 }
 
 async fn watch_job(client: &ApiClient, job: &str, poll: Duration) -> Result<u8, ClientError> {

@@ -1,7 +1,10 @@
 //! `crawler crawl URL`: a whole crawl in this process, on in-memory backends, with page
 //! events written as JSON lines and a live progress display.
 
-use std::io::Write;
+mod failure;
+mod interrupts;
+mod webhooks;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -9,10 +12,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
+use crawler_core::messages::event_id_for;
 use crawler_core::{JobId, JobState, StopReason, SummaryEvent, WebhookEvent};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
+use self::interrupts::Interrupts;
 use super::local::LocalCoordinator;
 use super::progress::{Progress, ProgressView};
 use super::{demo, output::Output};
@@ -42,8 +47,12 @@ pub struct CrawlArgs {
     #[arg(long, default_value_t = 2)]
     pub workers: usize,
     /// Also deliver signed webhooks to this URL.
-    #[arg(long)]
+    #[arg(long, value_name = "URL")]
     pub webhook: Option<String>,
+    /// Sign the webhooks with this secret (`crawler sink --secret` checks it); generated
+    /// and printed when absent.
+    #[arg(long, value_name = "whsec_...", requires = "webhook")]
+    pub webhook_secret: Option<String>,
     /// Where to write one JSON line per page and the summary; `-` is stdout.
     #[arg(long, short, default_value = "-")]
     pub output: String,
@@ -67,9 +76,7 @@ pub async fn run(args: CrawlArgs) -> anyhow::Result<ExitCode> {
         (None, Some(site)) => site.url.clone(),
         (None, None) => anyhow::bail!("give a URL to crawl, or --demo"),
     };
-    let mut output = Output::open(&args.output)?;
-
-    let backends = crate::runtime::memory_services();
+    let backends = crate::runtime::memory_services(&config);
     let (tap, mut events) = mpsc::unbounded_channel();
     let options = EmbeddedOptions {
         workers: args.workers,
@@ -79,21 +86,56 @@ pub async fn run(args: CrawlArgs) -> anyhow::Result<ExitCode> {
     let roles = Embedded::start(config.clone(), backends.clone(), options);
     let coordinator = LocalCoordinator::start(config.clone(), &backends).await?;
 
-    let job = coordinator.submit(&job_body(&args, &start_url)).await;
-    let job = match job {
-        Ok(job) => job,
+    let submitted = coordinator.submit(&job_body(&args, &start_url)).await;
+    // The output is opened only once the job is accepted, so that a refused job (a typo
+    // in a regex) does not truncate the results of an earlier crawl.
+    let opened = submitted.and_then(|job| Ok((job, Output::open(&args.output)?)));
+    let (submitted, mut output) = match opened {
+        Ok(opened) => opened,
         Err(e) => {
+            coordinator.stop().await;
             roles.stop().await;
             return Err(e);
         }
     };
+    let job = submitted.job;
+    let mut interrupts = Interrupts::listen()?;
     let progress = Progress::new(&format!("crawling {start_url}"));
-    let summary = follow(&coordinator, job, &mut events, &progress, &mut output).await?;
+    if let (Some(secret), None) = (&submitted.webhook_secret, &args.webhook_secret) {
+        progress.println(&format!("webhooks are signed with {secret}"));
+    }
+    let mut follower = Follower {
+        coordinator: &coordinator,
+        job,
+        progress: &progress,
+        output: &mut output,
+        interrupts: &mut interrupts,
+        page_event_ids: Vec::new(),
+    };
+    let summary = follower.follow(&mut events).await?;
+    let page_event_ids = std::mem::take(&mut follower.page_event_ids);
+    let deliveries = match &args.webhook {
+        Some(url) => {
+            let report = webhooks::wait_for_deliveries(
+                backends.deliveries.as_ref(),
+                &summary,
+                &page_event_ids,
+                &progress,
+                &mut interrupts,
+            )
+            .await?;
+            Some(report.line(url))
+        }
+        None => None,
+    };
     progress.finish(&summary);
+    if let Some(line) = deliveries {
+        progress.println(&line);
+    }
     output.flush()?;
     coordinator.stop().await;
     roles.stop().await;
-    explain_failure(&summary, &start_url);
+    failure::explain_failure(&summary);
     Ok(match summary.stop_reason {
         StopReason::Cancelled | StopReason::Timeout => ExitCode::from(EXIT_CANCELLED),
         _ if summary.job_state == JobState::Failed => ExitCode::FAILURE,
@@ -122,76 +164,85 @@ fn job_body(args: &CrawlArgs, start_url: &str) -> Value {
     }
     if let Some(webhook) = &args.webhook {
         body["callback"] = json!({ "type": "webhook", "url": webhook });
+        if let Some(secret) = &args.webhook_secret {
+            body["callback"]["secret"] = json!(secret);
+        }
     }
     body
 }
 
-/// Writes page events as they come and keeps the progress display current until the
-/// summary arrives. The first Ctrl-C cancels the job gracefully; the second quits at once.
-async fn follow(
-    coordinator: &LocalCoordinator,
+/// Follows a running job: writes its page events as they come and keeps the progress
+/// display current until the summary arrives.
+struct Follower<'a> {
+    coordinator: &'a LocalCoordinator,
     job: JobId,
-    events: &mut mpsc::UnboundedReceiver<WebhookEvent>,
-    progress: &Progress,
-    output: &mut Output,
-) -> anyhow::Result<SummaryEvent> {
-    let mut ticker = tokio::time::interval(Duration::from_millis(250));
-    let mut cancelled = false;
-    loop {
-        tokio::select! {
-            event = events.recv() => {
-                let event = event.context("the crawl stopped without a summary")?;
-                if event.job_id() != job {
-                    continue;
-                }
-                match event {
-                    WebhookEvent::Page(_) => output.write_event(&event)?,
-                    WebhookEvent::Finished(summary) => {
-                        output.write_event(&WebhookEvent::Finished(summary.clone()))?;
-                        return Ok(summary);
+    progress: &'a Progress,
+    output: &'a mut Output,
+    interrupts: &'a mut Interrupts,
+    /// The webhook ids of the pages written, to count their deliveries at the end.
+    page_event_ids: Vec<String>,
+}
+
+impl Follower<'_> {
+    /// Runs until the summary. The first Ctrl-C cancels the job gracefully; the second
+    /// quits at once. A reader that closes the output (`| head`) cancels the job too.
+    async fn follow(
+        &mut self,
+        events: &mut mpsc::UnboundedReceiver<WebhookEvent>,
+    ) -> anyhow::Result<SummaryEvent> {
+        let mut ticker = tokio::time::interval(Duration::from_millis(250));
+        let mut cancel_requested = false;
+        let mut interrupted = false;
+        loop {
+            tokio::select! {
+                event = events.recv() => {
+                    let event = event.context("the crawl stopped without a summary")?;
+                    if event.job_id() != self.job {
+                        continue;
                     }
-                    WebhookEvent::Started(_) => {}
+                    match event {
+                        WebhookEvent::Page(_) => {
+                            self.page_event_ids.push(event_id_for(&event));
+                            self.output.write_event(&event)?;
+                            if self.output.is_closed() && !cancel_requested {
+                                cancel_requested = true;
+                                self.progress.println("the output was closed: cancelling the crawl");
+                                self.coordinator.cancel(self.job).await?;
+                            }
+                        }
+                        WebhookEvent::Finished(summary) => {
+                            self.output.write_event(&WebhookEvent::Finished(summary.clone()))?;
+                            return Ok(summary);
+                        }
+                        WebhookEvent::Started(_) => {}
+                    }
                 }
-            }
-            _ = ticker.tick() => {
-                if let Ok(Some(status)) = coordinator.status(job).await {
-                    progress.update(&ProgressView {
-                        completed: status.completed,
-                        failed: status.failed,
-                        pending: status.pending,
-                        cost: status.job_cost,
-                        budget: status.crawl_budget,
-                    });
+                _ = ticker.tick() => self.show_progress().await,
+                () = self.interrupts.recv() => {
+                    if interrupted {
+                        anyhow::bail!("interrupted twice; quitting without waiting for the summary");
+                    }
+                    interrupted = true;
+                    self.progress.println("cancelling: pages in flight finish, nothing new is fetched (Ctrl-C again to quit)");
+                    if !cancel_requested {
+                        cancel_requested = true;
+                        self.coordinator.cancel(self.job).await?;
+                    }
                 }
-            }
-            _ = tokio::signal::ctrl_c() => {
-                if cancelled {
-                    anyhow::bail!("interrupted twice; quitting without waiting for the summary");
-                }
-                cancelled = true;
-                progress.println("cancelling: pages in flight finish, nothing new is fetched (Ctrl-C again to quit)");
-                coordinator.cancel(job).await?;
             }
         }
     }
-}
 
-/// One clear line when nothing could be crawled, so a typo in the URL or a site that is
-/// down does not look like an empty site.
-fn explain_failure(summary: &SummaryEvent, start_url: &str) {
-    if !summary.completed.is_empty() {
-        return;
-    }
-    if let Some(failed) = summary
-        .failed
-        .iter()
-        .find(|f| f.url.trim_end_matches('/') == start_url.trim_end_matches('/'))
-    {
-        let _ = writeln!(
-            std::io::stderr(),
-            "error: the start URL {} could not be crawled: {}",
-            failed.url,
-            failed.fail_reason
-        );
+    async fn show_progress(&self) {
+        // A status that cannot be read leaves the display as it was; the crawl goes on.
+        if let Ok(Some(status)) = self.coordinator.status(self.job).await {
+            self.progress.update(&ProgressView {
+                completed: status.completed,
+                failed: status.failed,
+                pending: status.pending,
+                cost: status.job_cost,
+                budget: status.crawl_budget,
+            });
+        }
     }
 }

@@ -30,6 +30,13 @@ pub fn settings(file: Option<&Path>) -> anyhow::Result<Settings> {
     Ok(Settings::from_figment(figment)?)
 }
 
+/// A job the local coordinator accepted.
+pub struct Submitted {
+    pub job: JobId,
+    /// The secret its webhooks are signed with, when it has a webhook.
+    pub webhook_secret: Option<String>,
+}
+
 /// The coordinator's API served inside this process on a free loopback port, used by
 /// `crawl` to submit its job through the very validation the HTTP API applies.
 pub struct LocalCoordinator {
@@ -68,8 +75,8 @@ impl LocalCoordinator {
         })
     }
 
-    /// Submits a job; a refusal becomes one line naming the field, as the API names it.
-    pub async fn submit(&self, body: &Value) -> anyhow::Result<JobId> {
+    /// Submits a job; a refusal becomes one line naming the flag the user typed.
+    pub async fn submit(&self, body: &Value) -> anyhow::Result<Submitted> {
         let response = self
             .client
             .post(format!("http://{}/v1/crawls", self.addr))
@@ -85,10 +92,17 @@ impl LocalCoordinator {
         if !status.is_success() {
             let field = answer["error"]["field"].as_str().unwrap_or("job");
             let message = answer["error"]["message"].as_str().unwrap_or("refused");
-            anyhow::bail!("{}: {message}", flag_name(field));
+            anyhow::bail!(super::refusal::refusal_line(
+                field,
+                flag_name(field),
+                message
+            ));
         }
         let id = answer["jobId"].as_str().context("no jobId in the answer")?;
-        Ok(id.parse()?)
+        Ok(Submitted {
+            job: id.parse()?,
+            webhook_secret: answer["webhookSecret"].as_str().map(str::to_string),
+        })
     }
 
     pub async fn status(&self, job: JobId) -> anyhow::Result<Option<JobStatus>> {
@@ -113,6 +127,7 @@ fn flag_name(field: &str) -> &str {
         "max_depth" => "--max-depth",
         "crawl_budget" => "--budget",
         "callback.url" => "--webhook",
+        "callback.secret" => "--webhook-secret",
         "start_url" => "URL",
         other => other,
     }

@@ -2,8 +2,9 @@
 //!
 //! On a terminal it is an indicatif bar that redraws in place. When stderr is a file or a
 //! pipe (CI logs, `2> log`), redrawing would fill the log with escape codes, so it prints a
-//! plain line at most every two seconds instead, and a last one when the job ends. Either
-//! way stdout is left alone, because `crawler crawl --output -` writes pages there.
+//! plain line instead, at most every two seconds and only when the counters moved (with a
+//! heartbeat while they do not). Either way the job ends with the summary block, and
+//! stdout is left alone, because `crawler crawl --output -` writes pages there.
 
 mod format;
 
@@ -21,6 +22,10 @@ pub use format::{
 /// Shortest gap between two plain lines; often enough to show life, rare enough that a
 /// long crawl's log stays readable.
 const PLAIN_LINE_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Gap after which unchanged counters are printed again, so a stalled crawl (a slow site,
+/// a long `Crawl-delay`) still shows it is alive without repeating itself every line.
+const PLAIN_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(30);
 
 /// How often the bar's spinner and elapsed time redraw without new counts.
 const TICK_INTERVAL: Duration = Duration::from_millis(120);
@@ -46,9 +51,8 @@ enum Display {
 
 struct Counters {
     rate: RateMeter,
-    last_view: Option<ProgressView>,
-    last_rate: f64,
-    last_plain_line: Option<Instant>,
+    /// When the last plain line was printed, and the counters it showed.
+    last_plain_line: Option<(Instant, ProgressView)>,
 }
 
 pub struct Progress {
@@ -83,8 +87,6 @@ impl Progress {
             started,
             counters: Mutex::new(Counters {
                 rate: RateMeter::new(),
-                last_view: None,
-                last_rate: 0.0,
                 last_plain_line: None,
             }),
         }
@@ -97,8 +99,6 @@ impl Progress {
         let rate = counters
             .rate
             .record(now, view.completed.saturating_add(view.failed));
-        counters.last_view = Some(*view);
-        counters.last_rate = rate;
         match &self.display {
             Display::Bar(bar) => {
                 let done = view.completed.saturating_add(view.failed);
@@ -107,11 +107,8 @@ impl Progress {
                 bar.set_message(status_text(view, rate));
             }
             Display::Plain => {
-                let due = counters
-                    .last_plain_line
-                    .is_none_or(|at| now.saturating_duration_since(at) >= PLAIN_LINE_INTERVAL);
-                if due {
-                    counters.last_plain_line = Some(now);
+                if plain_line_due(counters.last_plain_line, now, view) {
+                    counters.last_plain_line = Some((now, *view));
                     write_stderr(&plain_line(&self.label, view, rate));
                 }
             }
@@ -136,17 +133,11 @@ impl Progress {
     /// Clears the bar and prints `block`; for callers that built the summary themselves,
     /// such as `crawler watch` from the last status it polled.
     pub fn finish_with_block(&self, block: &SummaryBlock) {
-        let counters = self.lock();
-        match &self.display {
-            Display::Bar(bar) => bar.finish_and_clear(),
-            Display::Plain => {
-                // The log's last progress line shows the final counts, whenever the
-                // previous one was printed.
-                if let Some(view) = &counters.last_view {
-                    write_stderr(&plain_line(&self.label, view, counters.last_rate));
-                }
-            }
-            Display::Hidden => {}
+        // No last progress line in the plain display: the block carries the final counts,
+        // and a line from the last poll could contradict them (pages in flight finish
+        // after it).
+        if let Display::Bar(bar) = &self.display {
+            bar.finish_and_clear();
         }
         write_stderr(block.render().trim_end());
     }
@@ -172,6 +163,24 @@ impl Drop for Progress {
     }
 }
 
+/// Whether a plain line for `view` is due: the first one at once, then one per
+/// [`PLAIN_LINE_INTERVAL`] while the counters move, and a heartbeat while they do not.
+fn plain_line_due(
+    last: Option<(Instant, ProgressView)>,
+    now: Instant,
+    view: &ProgressView,
+) -> bool {
+    let Some((at, printed)) = last else {
+        return true;
+    };
+    let since = now.saturating_duration_since(at);
+    if printed == *view {
+        since >= PLAIN_HEARTBEAT_INTERVAL
+    } else {
+        since >= PLAIN_LINE_INTERVAL
+    }
+}
+
 fn new_bar(label: &str) -> ProgressBar {
     let style = ProgressStyle::with_template(
         "{spinner:.green} {prefix:.bold} [{elapsed_precise}] {bar:30.cyan/blue} {msg}",
@@ -190,4 +199,38 @@ fn new_bar(label: &str) -> ProgressBar {
 fn write_stderr(line: &str) {
     let mut stderr = std::io::stderr().lock();
     let _ = writeln!(stderr, "{line}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_lines_follow_changes_and_do_not_repeat_themselves() {
+        let start = Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        let idle = ProgressView {
+            pending: 1,
+            ..ProgressView::default()
+        };
+        let moved = ProgressView {
+            completed: 5,
+            ..idle
+        };
+        assert!(plain_line_due(None, start, &idle), "the first line at once");
+        let last = Some((start, idle));
+        assert!(!plain_line_due(last, at(1_000), &moved), "not twice in 2 s");
+        assert!(
+            plain_line_due(last, at(2_000), &moved),
+            "new counts after 2 s"
+        );
+        assert!(
+            !plain_line_due(last, at(10_000), &idle),
+            "same counts: no repeat"
+        );
+        assert!(
+            plain_line_due(last, at(30_000), &idle),
+            "a heartbeat after 30 s"
+        );
+    }
 }

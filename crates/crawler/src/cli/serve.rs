@@ -41,7 +41,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         connect_distributed(&config).await
     } else {
         tracing::info!("using in-memory backends: jobs are lost when this process stops");
-        memory_services()
+        memory_services(&config)
     };
     let options = EmbeddedOptions {
         workers: args.workers,

@@ -8,6 +8,7 @@
 
 mod context;
 mod events;
+mod fetchers;
 mod task;
 
 use std::future::Future;
@@ -21,7 +22,9 @@ use crawler_state::StateStore;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::fetch::{FetchConfig, FetchError, HttpFetcher};
+use crawler_politeness::Politeness;
+
+use crate::fetch::{FetchConfig, FetchError};
 
 pub use context::JobCache;
 
@@ -30,6 +33,8 @@ pub use context::JobCache;
 pub struct Backends {
     pub queue: Arc<dyn Queue>,
     pub state: Arc<dyn StateStore>,
+    /// robots.txt and per-host pacing, shared by every worker through the same store.
+    pub politeness: Arc<Politeness>,
     /// The embedded mode's window on events: every event the worker publishes is also sent
     /// here. Distributed workers leave it empty.
     pub tap: Option<mpsc::UnboundedSender<WebhookEvent>>,
@@ -54,12 +59,12 @@ pub async fn run(
     backends: Backends,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), WorkerError> {
-    let fetcher = Arc::new(HttpFetcher::new(fetch_config(&config))?);
+    let fetchers = fetchers::Fetchers::new(&config)?;
     let ns = Namespace::new(config.namespace.clone());
     let worker = Arc::new(task::TaskRunner::new(
         config.clone(),
         backends.clone(),
-        fetcher,
+        fetchers,
         ns.clone(),
     ));
     let mut consumer = backends

@@ -28,9 +28,17 @@ use url::Url;
 use super::context::JobCache;
 use super::events::{page_event, response_of, PageFacts};
 use super::Backends;
-use crate::fetch::{FetchError, FetchedPage, HttpFetcher, RequestOptions};
+use crawler_politeness::Gate;
+
+use super::fetchers::{Fetchers, RobotsVia};
+use crate::fetch::{FetchError, FetchedPage, HttpFetcher};
 use crate::links::{extract_page_links, LinkOptions};
 use crate::scope::JobContext;
+
+/// How long a task one level ahead of the crawl waits before it is looked at again.
+const LEVEL_WAIT: Duration = Duration::from_millis(100);
+/// The longest such wait, however far ahead the task is.
+const MAX_LEVEL_WAIT: Duration = Duration::from_secs(2);
 
 /// Any failure of a backend while processing a task; the task is handed back and retried.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +47,8 @@ enum StepError {
     State(#[from] StateError),
     #[error(transparent)]
     Queue(#[from] crawler_queue::QueueError),
+    #[error(transparent)]
+    Politeness(#[from] crawler_politeness::PolitenessError),
 }
 
 /// What a fetch attempt came to.
@@ -57,10 +67,22 @@ enum Attempt {
     },
 }
 
+impl Attempt {
+    /// What the politeness layer needs to back the host off: the status and its
+    /// `Retry-After`, when there was a response.
+    fn throttle_signal(&self) -> (Option<u16>, Option<Duration>) {
+        let page = match self {
+            Attempt::Success(page) => Some(page),
+            Attempt::Retry { page, .. } | Attempt::Failed { page, .. } => page.as_ref(),
+        };
+        page.map_or((None, None), |p| (Some(p.status), p.retry_after()))
+    }
+}
+
 pub struct TaskRunner {
     config: Arc<Settings>,
     backends: Backends,
-    fetcher: Arc<HttpFetcher>,
+    fetchers: Fetchers,
     ns: Namespace,
     jobs: JobCache,
 }
@@ -69,13 +91,13 @@ impl TaskRunner {
     pub fn new(
         config: Arc<Settings>,
         backends: Backends,
-        fetcher: Arc<HttpFetcher>,
+        fetchers: Fetchers,
         ns: Namespace,
     ) -> Self {
         TaskRunner {
             config,
             backends,
-            fetcher,
+            fetchers,
             ns,
             jobs: JobCache::default(),
         }
@@ -130,6 +152,16 @@ impl TaskRunner {
             state.request_stop(task.job_id, StopReason::Timeout).await?;
             return self.finish(&ctx, task, PageOutcome::Cancelled, None).await;
         }
+        // Level by level (see `StateStore::frontier_depth`): a deeper task waits in the
+        // broker until the shallower levels are done, longer the further ahead it is.
+        if let Some(frontier) = state.frontier_depth(task.job_id).await? {
+            if task.depth > frontier {
+                let levels_ahead = task.depth - frontier;
+                let wait = LEVEL_WAIT.saturating_mul(levels_ahead).min(MAX_LEVEL_WAIT);
+                metrics::counter!("crawler_level_waits_total").increment(1);
+                return self.wait_in_queue(task, wait).await;
+            }
+        }
         if state.mark_started(task.job_id).await? {
             let started = WebhookEvent::Started(StartedEvent {
                 job_id: task.job_id,
@@ -139,7 +171,49 @@ impl TaskRunner {
             self.publish_event(&ctx, started).await?;
         }
 
-        match self.attempt(&ctx, task).await {
+        let Ok(url) = Url::parse(&task.url) else {
+            return self.fail(&ctx, task, "invalid_url".into(), None).await;
+        };
+        let spec = &ctx.record.spec;
+        if let Some(max_pages) = spec.max_pages_per_host {
+            let host = url.host_str().unwrap_or_default();
+            if !state.claim_host_slot(task.job_id, host, &task.url, max_pages).await? {
+                // The host had its share: listed with the job's cancelled URLs.
+                return self.finish(&ctx, task, PageOutcome::Cancelled, None).await;
+            }
+        }
+        let fetcher = self.fetchers.for_job(&spec.api_params);
+        let politeness = &self.backends.politeness;
+        let crawl_delay = if spec.respect_robots_txt {
+            let robots = RobotsVia::new(fetcher);
+            let verdict = politeness.check_robots(&url, &robots).await?;
+            if !verdict.allowed {
+                let reason = match (verdict.unreachable, robots.network_error()) {
+                    (true, Some(network)) => network,
+                    (true, None) => "robots_unreachable",
+                    (false, _) => "robots_disallowed",
+                };
+                return self.fail(&ctx, task, reason.into(), None).await;
+            }
+            verdict.crawl_delay
+        } else {
+            None
+        };
+        let lease = match politeness.acquire(&url, None, crawl_delay).await? {
+            Gate::Granted(lease) => lease,
+            Gate::Wait(delay) => {
+                metrics::counter!("crawler_host_waits_total").increment(1);
+                return self.wait_in_queue(task, delay).await;
+            }
+        };
+        let attempt = self.attempt(&ctx, &url, fetcher).await;
+        let (status, retry_after) = attempt.throttle_signal();
+        if let Err(e) = politeness.release(&lease, status, retry_after).await {
+            // The lease expires by itself; the host only loses a slot for a while.
+            tracing::warn!(url = %task.url, error = %e, "could not release the host slot");
+        }
+
+        match attempt {
             Attempt::Success(page) => self.succeed(&ctx, task, page).await,
             Attempt::Retry {
                 reason,
@@ -155,32 +229,11 @@ impl TaskRunner {
         }
     }
 
-    async fn attempt(&self, ctx: &JobContext, task: &FetchTask) -> Attempt {
-        let url = match Url::parse(&task.url) {
-            Ok(url) => url,
-            Err(_) => {
-                return Attempt::Failed {
-                    reason: "invalid_url".into(),
-                    page: None,
-                }
-            }
-        };
+    async fn attempt(&self, ctx: &JobContext, url: &Url, fetcher: &HttpFetcher) -> Attempt {
         let params = &ctx.record.spec.api_params;
-        let options = RequestOptions {
-            follow_redirects: params.follow_redirect,
-            headers: if params.keep_headers {
-                params
-                    .headers
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect()
-            } else {
-                Vec::new()
-            },
-            user_agent: None,
-        };
+        let options = self.fetchers.options(params);
         let started = std::time::Instant::now();
-        let fetched = self.fetcher.fetch(&url, &options).await;
+        let fetched = fetcher.fetch(url, &options).await;
         metrics::histogram!("crawler_fetch_seconds").record(started.elapsed().as_secs_f64());
         match fetched {
             Ok(page) => classify_status(page, params.retry_404),
@@ -194,6 +247,16 @@ impl TaskRunner {
                 page: None,
             },
         }
+    }
+
+    /// The task cannot start yet (its host has no slot, or its level is not reached): it
+    /// waits in the broker, not in this worker, so the fetch slot goes to another task.
+    async fn wait_in_queue(&self, task: &FetchTask, delay: Duration) -> Result<(), StepError> {
+        self.backends
+            .queue
+            .publish_delayed(&self.ns.fetch_queue(), QueueMessage::FetchTaskV1(task.clone()).encode(), delay)
+            .await?;
+        Ok(())
     }
 
     async fn retry_later(
@@ -246,7 +309,7 @@ impl TaskRunner {
             let admitted = state.admit(task.job_id, &task.url, &candidates).await?;
             self.publish_tasks(admitted).await?;
         }
-        let response = Some(response_of(&page));
+        let response = Some(response_of(&page, ctx.record.spec.api_params.output_format.as_deref()));
         self.finish(
             ctx,
             task,
@@ -266,7 +329,7 @@ impl TaskRunner {
         let final_url = page
             .as_ref()
             .and_then(|p| (p.final_url.as_str() != task.url).then(|| p.final_url.to_string()));
-        let response = page.as_ref().map(response_of);
+        let response = page.as_ref().map(|p| response_of(p, None));
         let outcome = PageOutcome::Failed {
             reason: reason.clone(),
         };
@@ -313,7 +376,7 @@ impl TaskRunner {
             let event = WebhookEvent::Page(page_event(ctx, task, facts));
             self.publish_event(ctx, event).await?;
         }
-        if state.close_task(task.job_id, &task.url).await? {
+        if state.close_task(task.job_id, &task.url, task.depth).await? {
             let summary = state.summary(task.job_id).await?;
             tracing::info!(job = %task.job_id, state = summary.job_state.as_str(), cost = summary.job_cost, "job ended");
             metrics::counter!("crawler_jobs_ended_total", "state" => summary.job_state.as_str()).increment(1);

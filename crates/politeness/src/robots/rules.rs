@@ -34,6 +34,8 @@ pub struct RobotsRules(Arc<Verdicts>);
 enum Verdicts {
     AllowAll,
     DisallowAll,
+    /// Complete disallow because robots.txt could not be had (5xx, 429, no answer).
+    Unreachable,
     Parsed(texting_robots::Robot),
 }
 
@@ -46,6 +48,12 @@ impl RobotsRules {
     /// Complete disallow: for an unreachable robots.txt.
     pub fn disallow_all() -> Self {
         RobotsRules(Arc::new(Verdicts::DisallowAll))
+    }
+
+    /// Whether these rules are the complete disallow of an unreachable robots.txt, as
+    /// opposed to what a site wrote: the worker reports the two differently.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(*self.0, Verdicts::Unreachable)
     }
 
     /// The rules of a robots.txt body for `product_token`.
@@ -67,7 +75,7 @@ impl RobotsRules {
         match stored {
             StoredRobots::Fetched(body) => Self::parse(body, product_token),
             StoredRobots::Unavailable => Self::allow_all(),
-            StoredRobots::Unreachable => Self::disallow_all(),
+            StoredRobots::Unreachable => RobotsRules(Arc::new(Verdicts::Unreachable)),
         }
     }
 
@@ -77,7 +85,7 @@ impl RobotsRules {
     pub fn is_allowed(&self, url: &Url) -> bool {
         match &*self.0 {
             Verdicts::AllowAll => true,
-            Verdicts::DisallowAll => false,
+            Verdicts::DisallowAll | Verdicts::Unreachable => false,
             Verdicts::Parsed(robot) => {
                 robot.allowed(&url[Position::BeforePath..Position::AfterQuery])
             }
@@ -90,7 +98,7 @@ impl RobotsRules {
             Verdicts::Parsed(robot) => robot
                 .delay
                 .and_then(|seconds| Duration::try_from_secs_f32(seconds).ok()),
-            Verdicts::AllowAll | Verdicts::DisallowAll => None,
+            Verdicts::AllowAll | Verdicts::DisallowAll | Verdicts::Unreachable => None,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! operation. The caller holds the store's mutex for the whole call, which is what makes
 //! each method atomic, as a Lua script is in Redis.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use crawler_core::{FetchTask, JobRecord, StopReason};
 
@@ -26,6 +26,9 @@ pub(super) struct JobEntry {
     closed: HashSet<String>,
     /// Redirect target -> the URL whose redirect claimed it.
     redirects: HashMap<String, String>,
+    host_pages: HashMap<String, HashSet<String>>,
+    /// Pending tasks per depth; only depths with some are kept.
+    pending_by_depth: BTreeMap<u32, u64>,
 }
 
 impl JobEntry {
@@ -49,7 +52,19 @@ impl JobEntry {
             outcome_order: Vec::new(),
             closed: HashSet::new(),
             redirects: HashMap::new(),
+            host_pages: HashMap::new(),
+            pending_by_depth: BTreeMap::from([(0, 1)]),
         }
+    }
+
+    fn add_pending(&mut self, task: &FetchTask) {
+        self.counters.pending += 1;
+        *self.pending_by_depth.entry(task.depth).or_default() += 1;
+    }
+
+    /// The smallest depth with pending tasks.
+    pub fn frontier_depth(&self) -> Option<u32> {
+        self.pending_by_depth.keys().next().copied()
     }
 
     fn has_room(&self) -> bool {
@@ -75,7 +90,7 @@ impl JobEntry {
             }
             if !stopping && self.has_room() {
                 self.reserved += self.record.cost_per_page;
-                self.counters.pending += 1;
+                self.add_pending(task);
                 admitted.push(task.clone());
             } else {
                 self.overflow.push_back(task.clone());
@@ -112,7 +127,7 @@ impl JobEntry {
                         break;
                     };
                     self.reserved += per_page;
-                    self.counters.pending += 1;
+                    self.add_pending(&task);
                     promoted.push(task);
                 }
             }
@@ -129,11 +144,17 @@ impl JobEntry {
         answer
     }
 
-    pub fn close_task(&mut self, url: &str, now_ms: u64) -> bool {
+    pub fn close_task(&mut self, url: &str, depth: u32, now_ms: u64) -> bool {
         if !self.closed.insert(url.to_owned()) {
             return self.ended_by.as_deref() == Some(url);
         }
         self.counters.pending = self.counters.pending.saturating_sub(1);
+        if let Some(count) = self.pending_by_depth.get_mut(&depth) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                self.pending_by_depth.remove(&depth);
+            }
+        }
         if self.counters.pending == 0 && !self.counters.ended {
             self.counters.ended = true;
             self.counters.finished_at = Some(now_ms);
@@ -161,6 +182,18 @@ impl JobEntry {
             return true;
         }
         false
+    }
+
+    pub fn claim_host_slot(&mut self, host: &str, url: &str, max_pages: u64) -> bool {
+        let urls = self.host_pages.entry(host.to_owned()).or_default();
+        if urls.contains(url) {
+            return true;
+        }
+        if urls.len() as u64 >= max_pages {
+            return false;
+        }
+        urls.insert(url.to_owned());
+        true
     }
 
     pub fn mark_started(&mut self) -> bool {

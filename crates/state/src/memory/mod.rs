@@ -138,6 +138,16 @@ impl StateStore for MemoryStore {
         self.with_job(job, |entry| entry.claim_redirect(from, target))
     }
 
+    async fn claim_host_slot(
+        &self,
+        job: JobId,
+        host: &str,
+        url: &str,
+        max_pages: u64,
+    ) -> Result<bool, StateError> {
+        self.with_job(job, |entry| entry.claim_host_slot(host, url, max_pages))
+    }
+
     async fn record_outcome(
         &self,
         job: JobId,
@@ -147,9 +157,13 @@ impl StateStore for MemoryStore {
         self.with_job(job, |entry| entry.record_outcome(url, outcome))
     }
 
-    async fn close_task(&self, job: JobId, url: &str) -> Result<bool, StateError> {
+    async fn close_task(&self, job: JobId, url: &str, depth: u32) -> Result<bool, StateError> {
         let now = crawler_core::time::now_ms();
-        self.with_job(job, |entry| entry.close_task(url, now))
+        self.with_job(job, |entry| entry.close_task(url, depth, now))
+    }
+
+    async fn frontier_depth(&self, job: JobId) -> Result<Option<u32>, StateError> {
+        self.with_job(job, |entry| entry.frontier_depth())
     }
 
     async fn summary(&self, job: JobId) -> Result<SummaryEvent, StateError> {

@@ -28,6 +28,9 @@ pub(super) struct JobKeys {
     pub closed: String,
     /// Redirect target -> the URL whose redirect claimed it.
     pub redirects: String,
+    /// The depths that still have pending tasks, scored by depth: its first member is the
+    /// level the crawl is on.
+    pub frontier: String,
 }
 
 impl JobKeys {
@@ -43,6 +46,7 @@ impl JobKeys {
             outcome_order: key("outcome_order"),
             closed: key("closed"),
             redirects: key("redirects"),
+            frontier: key("frontier"),
         }
     }
 }

@@ -135,6 +135,7 @@ impl StateStore for RedisStore {
                 .key(&keys.record)
                 .key(&keys.counters)
                 .key(&keys.seen)
+                .key(&keys.frontier)
                 .arg(&record_json)
                 .arg(&record.spec.start_url)
                 .arg(record.cost_per_page)
@@ -201,6 +202,7 @@ impl StateStore for RedisStore {
             .key(&keys.seen)
             .key(&keys.overflow)
             .key(&keys.admissions)
+            .key(&keys.frontier)
             .arg(parent);
         for task in candidates {
             invocation.arg(&task.url).arg(to_json(task)?);
@@ -233,6 +235,30 @@ impl StateStore for RedisStore {
         Ok(claimed == 1)
     }
 
+    async fn claim_host_slot(
+        &self,
+        job: JobId,
+        host: &str,
+        url: &str,
+        max_pages: u64,
+    ) -> Result<bool, StateError> {
+        let keys = self.keys(job);
+        let host_key = self.namespace.job_key(&job, &format!("host_pages:{host}"));
+        let mut conn = self.conn();
+        let claimed: i64 = self
+            .run(
+                self.scripts
+                    .claim_host_slot
+                    .key(&keys.counters)
+                    .key(&host_key)
+                    .arg(url)
+                    .arg(max_pages)
+                    .invoke_async(&mut conn),
+            )
+            .await?;
+        Ok(claimed == 1)
+    }
+
     async fn record_outcome(
         &self,
         job: JobId,
@@ -250,6 +276,7 @@ impl StateStore for RedisStore {
                     .key(&keys.outcomes)
                     .key(&keys.overflow)
                     .key(&keys.outcome_order)
+                    .key(&keys.frontier)
                     .arg(url)
                     .arg(outcome_kind(outcome))
                     .arg(&outcome_json)
@@ -265,7 +292,7 @@ impl StateStore for RedisStore {
         })
     }
 
-    async fn close_task(&self, job: JobId, url: &str) -> Result<bool, StateError> {
+    async fn close_task(&self, job: JobId, url: &str, depth: u32) -> Result<bool, StateError> {
         let keys = self.keys(job);
         let now = crawler_core::time::now_ms();
         let mut conn = self.conn();
@@ -275,12 +302,23 @@ impl StateStore for RedisStore {
                     .close_task
                     .key(&keys.counters)
                     .key(&keys.closed)
+                    .key(&keys.frontier)
                     .arg(url)
                     .arg(now)
+                    .arg(depth)
                     .invoke_async(&mut conn),
             )
             .await?;
         Ok(ended == 1)
+    }
+
+    async fn frontier_depth(&self, job: JobId) -> Result<Option<u32>, StateError> {
+        let keys = self.keys(job);
+        let mut conn = self.conn();
+        let lowest: Vec<String> = self
+            .run(redis::cmd("ZRANGE").arg(&keys.frontier).arg(0).arg(0).query_async(&mut conn))
+            .await?;
+        Ok(lowest.first().and_then(|depth| depth.parse().ok()))
     }
 
     async fn mark_started(&self, job: JobId) -> Result<bool, StateError> {

@@ -11,6 +11,7 @@ pub(super) struct Scripts {
     pub request_stop: Script,
     pub claim_redirect: Script,
     pub mark_started: Script,
+    pub claim_host_slot: Script,
 }
 
 impl Scripts {
@@ -23,6 +24,7 @@ impl Scripts {
             request_stop: Script::new(include_str!("scripts/request_stop.lua")),
             claim_redirect: Script::new(include_str!("scripts/claim_redirect.lua")),
             mark_started: Script::new(include_str!("scripts/mark_started.lua")),
+            claim_host_slot: Script::new(include_str!("scripts/claim_host_slot.lua")),
         }
     }
 }

@@ -86,6 +86,9 @@ macro_rules! conformance_suite {
             running_summary_reports_progress,
             list_jobs_newest_first_with_pagination,
             claim_redirect_claims_unseen_targets_once,
+            host_slots_cap_pages_per_host,
+            frontier_is_the_lowest_depth_with_pending_tasks,
+            promoted_tasks_count_at_their_depth,
             mark_started_is_true_once,
             concurrent_admissions_respect_the_budget,
             concurrent_crawl_never_overspends_and_ends_once,
@@ -99,4 +102,13 @@ macro_rules! conformance_suite {
             }
         )*
     };
+}
+
+/// The depth the suite's tasks have: 0 for the start URL, 1 for the links `task` makes.
+pub fn depth_of(url: &str) -> u32 {
+    if url == START {
+        0
+    } else {
+        1
+    }
 }

@@ -44,11 +44,11 @@ pub enum ClientError {
     Input(String),
 }
 
+/// The job may come from a `--json-file`, so the field keeps the name the API gives it.
 fn refused_line(field: &Option<String>, message: &str) -> String {
     match field {
-        // The coordinator's messages often begin with the field name already.
-        Some(field) if !message.starts_with(field.as_str()) => format!("{field}: {message}"),
-        _ => message.to_string(),
+        Some(field) => crate::cli::refusal::refusal_line(field, field, message),
+        None => crate::cli::refusal::one_line(message),
     }
 }
 

@@ -232,10 +232,7 @@ async fn a_refused_job_is_one_line_naming_the_field() {
     ])
     .await;
     let line = result.unwrap_err().to_string();
-    assert_eq!(
-        line,
-        "url_regexp_include: regex parse error: unclosed group"
-    );
+    assert_eq!(line, "--include: regex parse error: unclosed group");
     assert!(fake.lock().unwrap().submitted.is_empty());
 }
 

@@ -5,7 +5,7 @@
 -- to the overflow list, so it is never admitted twice. The admitted tasks are stored
 -- under the parent, and a repeated call returns them unchanged.
 --
--- KEYS[1] counters, KEYS[2] seen, KEYS[3] overflow, KEYS[4] admissions
+-- KEYS[1] counters, KEYS[2] seen, KEYS[3] overflow, KEYS[4] admissions, KEYS[5] frontier
 -- ARGV[1] parent URL, then pairs of (candidate URL, candidate task JSON)
 -- Returns the JSON array of the admitted tasks.
 local prior = redis.call('HGET', KEYS[4], ARGV[1])
@@ -36,6 +36,12 @@ for i = 2, #ARGV, 2 do
       redis.call('RPUSH', KEYS[3], ARGV[i + 1])
     end
   end
+end
+-- Pending tasks are also counted per depth, so workers can crawl level by level.
+for _, task in ipairs(admitted) do
+  local depth = cjson.decode(task).depth
+  redis.call('HINCRBY', KEYS[1], 'pd:' .. depth, 1)
+  redis.call('ZADD', KEYS[5], depth, tostring(depth))
 end
 if #admitted > 0 then
   redis.call('HINCRBY', KEYS[1], 'pending', #admitted)

@@ -2,8 +2,8 @@
 -- to zero ends the job and remembers that it did, so a repeated close of that URL is told
 -- again (its summary may have been lost) and every other URL is not.
 --
--- KEYS[1] counters, KEYS[2] closed URLs
--- ARGV[1] URL, ARGV[2] now in Unix milliseconds
+-- KEYS[1] counters, KEYS[2] closed URLs, KEYS[3] frontier
+-- ARGV[1] URL, ARGV[2] now in Unix milliseconds, ARGV[3] the task's depth
 -- Returns 1 when this URL's close ended the job, else 0.
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
   if redis.call('HGET', KEYS[1], 'ended_by') == ARGV[1] then
@@ -16,6 +16,11 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
 end
 redis.call('SADD', KEYS[2], ARGV[1])
 local pending = redis.call('HINCRBY', KEYS[1], 'pending', -1)
+local at_depth = redis.call('HINCRBY', KEYS[1], 'pd:' .. ARGV[3], -1)
+if at_depth <= 0 then
+  redis.call('HDEL', KEYS[1], 'pd:' .. ARGV[3])
+  redis.call('ZREM', KEYS[3], ARGV[3])
+end
 if pending <= 0 and redis.call('HGET', KEYS[1], 'state') ~= 'ended' then
   redis.call('HSET', KEYS[1], 'state', 'ended', 'finished_at', ARGV[2], 'ended_by', ARGV[1])
   return 1

@@ -5,7 +5,7 @@
 -- room, unless the job is stopping. The decision is stored under the URL, and a repeated
 -- call returns it unchanged.
 --
--- KEYS[1] counters, KEYS[2] outcomes, KEYS[3] overflow, KEYS[4] outcome order
+-- KEYS[1] counters, KEYS[2] outcomes, KEYS[3] overflow, KEYS[4] outcome order, KEYS[5] frontier
 -- ARGV[1] URL, ARGV[2] 'finished', 'failed' or 'cancelled', ARGV[3] outcome JSON
 -- Returns {repeated (0 or 1), stored outcome JSON}.
 local prior = redis.call('HGET', KEYS[2], ARGV[1])
@@ -38,6 +38,11 @@ else
       end
       reserved = reserved + per_page
       promoted[#promoted + 1] = task
+    end
+    for _, task in ipairs(promoted) do
+      local depth = cjson.decode(task).depth
+      redis.call('HINCRBY', KEYS[1], 'pd:' .. depth, 1)
+      redis.call('ZADD', KEYS[5], depth, tostring(depth))
     end
     if #promoted > 0 then
       redis.call('HINCRBY', KEYS[1], 'pending', #promoted)

@@ -165,8 +165,8 @@ pub async fn no_promotion_or_admission_while_stopping(store: Arc<dyn StateStore>
         .record_outcome(job.job_id, START, &PageOutcome::Cancelled)
         .await
         .unwrap();
-    assert!(!store.close_task(job.job_id, &a).await.unwrap());
-    assert!(store.close_task(job.job_id, START).await.unwrap());
+    assert!(!store.close_task(job.job_id, &a, 1).await.unwrap());
+    assert!(store.close_task(job.job_id, START, 0).await.unwrap());
 
     let summary = store.summary(job.job_id).await.unwrap();
     let mut cancelled = summary.cancelled.clone();

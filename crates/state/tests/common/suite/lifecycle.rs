@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crawler_core::{CompletedUrl, FailedUrl, JobState, StopReason};
 use crawler_state::{JobControl, PageOutcome, StateStore};
 
-use crate::common::{record, tasks, url, START};
+use crate::common::{depth_of, record, tasks, url, START};
 
 fn failed(reason: &str) -> PageOutcome {
     PageOutcome::Failed {
@@ -66,15 +66,15 @@ pub async fn close_task_ends_the_job_exactly_once(store: Arc<dyn StateStore>) {
         .await
         .unwrap();
 
-    assert!(!store.close_task(job.job_id, START).await.unwrap());
-    assert!(!store.close_task(job.job_id, START).await.unwrap());
+    assert!(!store.close_task(job.job_id, START, 0).await.unwrap());
+    assert!(!store.close_task(job.job_id, START, 0).await.unwrap());
     let status = store.status(job.job_id).await.unwrap().unwrap();
     assert_eq!((status.pending, status.job_state), (1, JobState::Running));
 
-    assert!(store.close_task(job.job_id, &a).await.unwrap());
+    assert!(store.close_task(job.job_id, &a, 1).await.unwrap());
     // Only the close that ended the job hears so again.
-    assert!(store.close_task(job.job_id, &a).await.unwrap());
-    assert!(!store.close_task(job.job_id, START).await.unwrap());
+    assert!(store.close_task(job.job_id, &a, 1).await.unwrap());
+    assert!(!store.close_task(job.job_id, START, 0).await.unwrap());
 
     let status = store.status(job.job_id).await.unwrap().unwrap();
     assert_eq!(status.job_state, JobState::Finished);
@@ -113,7 +113,7 @@ pub async fn exhausted_job_summary_lists_every_page(store: Arc<dyn StateStore>) 
         .await
         .unwrap();
     for page in [START, &a, &b] {
-        store.close_task(job.job_id, page).await.unwrap();
+        store.close_task(job.job_id, page, depth_of(page)).await.unwrap();
     }
 
     let summary = store.summary(job.job_id).await.unwrap();
@@ -162,7 +162,7 @@ pub async fn budget_end_state_counts_overflow_as_cancelled(store: Arc<dyn StateS
             .record_outcome(job.job_id, page, &PageOutcome::Finished)
             .await
             .unwrap();
-        store.close_task(job.job_id, page).await.unwrap();
+        store.close_task(job.job_id, page, depth_of(page)).await.unwrap();
     }
 
     let status = store.status(job.job_id).await.unwrap().unwrap();
@@ -216,8 +216,8 @@ pub async fn cancel_end_state_and_first_stop_reason_wins(store: Arc<dyn StateSto
         .record_outcome(job.job_id, &a, &PageOutcome::Cancelled)
         .await
         .unwrap();
-    assert!(!store.close_task(job.job_id, START).await.unwrap());
-    assert!(store.close_task(job.job_id, &a).await.unwrap());
+    assert!(!store.close_task(job.job_id, START, 0).await.unwrap());
+    assert!(store.close_task(job.job_id, &a, 1).await.unwrap());
 
     let status = store.status(job.job_id).await.unwrap().unwrap();
     assert_eq!(status.job_state, JobState::Cancelled);
@@ -257,7 +257,7 @@ pub async fn timeout_end_state(store: Arc<dyn StateStore>) {
             .record_outcome(job.job_id, page, &PageOutcome::Cancelled)
             .await
             .unwrap();
-        store.close_task(job.job_id, page).await.unwrap();
+        store.close_task(job.job_id, page, depth_of(page)).await.unwrap();
     }
 
     let status = store.status(job.job_id).await.unwrap().unwrap();
