@@ -161,7 +161,10 @@ impl Settings {
             ));
         }
         if !self.metrics_addr.is_empty() && self.metrics_addr.parse::<SocketAddr>().is_err() {
-            return Err(invalid("metrics_addr", "must be empty or an address such as 127.0.0.1:9100"));
+            return Err(invalid(
+                "metrics_addr",
+                "must be empty or an address such as 127.0.0.1:9100",
+            ));
         }
         self.retry_schedule()?;
         self.proxy_map()?;
@@ -205,6 +208,8 @@ impl Settings {
 }
 
 #[cfg(test)]
+// figment's `Jail` closures must return its own (large) error type.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 

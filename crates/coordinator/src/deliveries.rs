@@ -22,14 +22,13 @@ impl CoordinatorAccess {
         &self,
         headers: &HeaderMap,
         query: &HashMap<String, String>,
-    ) -> Result<Caller, Response> {
+    ) -> Result<Caller, ApiError> {
         let app = &self.0;
         auth::authenticate(
             &app.auth,
             &app.settings.api_keys,
             auth::key_from_parts(headers, query),
         )
-        .map_err(IntoResponse::into_response)
     }
 }
 
@@ -41,7 +40,9 @@ impl AccessGuard for CoordinatorAccess {
         query: &HashMap<String, String>,
         job: JobId,
     ) -> Result<(), Response> {
-        let caller = self.caller(headers, query)?;
+        let caller = self
+            .caller(headers, query)
+            .map_err(IntoResponse::into_response)?;
         match self.0.backends.state.job(job).await {
             Ok(Some(record)) if record.owner == caller.owner => Ok(()),
             Ok(_) => Err(ApiError::not_found("no such job").into_response()),
@@ -54,6 +55,8 @@ impl AccessGuard for CoordinatorAccess {
         headers: &HeaderMap,
         query: &HashMap<String, String>,
     ) -> Result<(), Response> {
-        self.caller(headers, query).map(|_| ())
+        self.caller(headers, query)
+            .map(|_| ())
+            .map_err(IntoResponse::into_response)
     }
 }

@@ -23,18 +23,18 @@ static DESCRIBED: OnceLock<()> = OnceLock::new();
 pub fn handle() -> PrometheusHandle {
     let handle = crawler_telemetry::prometheus();
     DESCRIBED.get_or_init(|| {
-            describe_counter!(
-                HTTP_REQUESTS,
-                "HTTP requests answered, by route, method and status."
-            );
-            describe_counter!(JOBS_SUBMITTED, "Crawl jobs accepted and seeded.");
-            describe_counter!(
-                JOBS_REFUSED,
-                "Crawl job submissions refused, by status and field."
-            );
-            // Registered at zero so that dashboards see the series before the first job.
-            counter!(JOBS_SUBMITTED).increment(0);
-        });
+        describe_counter!(
+            HTTP_REQUESTS,
+            "HTTP requests answered, by route, method and status."
+        );
+        describe_counter!(JOBS_SUBMITTED, "Crawl jobs accepted and seeded.");
+        describe_counter!(
+            JOBS_REFUSED,
+            "Crawl job submissions refused, by status and field."
+        );
+        // Registered at zero so that dashboards see the series before the first job.
+        counter!(JOBS_SUBMITTED).increment(0);
+    });
     handle
 }
 

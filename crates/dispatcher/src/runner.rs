@@ -181,7 +181,8 @@ async fn process(handler: &EventHandler, delivery: Delivery, hurry: Cancellation
     match result {
         Ok(handled) => {
             tracing::debug!(event = %event_id, ?handled, "event handled");
-            metrics::counter!("crawler_webhook_events_total", "outcome" => handled.label()).increment(1);
+            metrics::counter!("crawler_webhook_events_total", "outcome" => handled.label())
+                .increment(1);
             settle(delivery.ack().await);
         }
         Err(error) => {

@@ -121,7 +121,10 @@ async fn every_key_of_a_job_shares_its_cluster_hash_tag() {
         .record_outcome(job.job_id, common::START, &PageOutcome::Finished)
         .await
         .unwrap();
-    store.close_task(job.job_id, common::START, 0).await.unwrap();
+    store
+        .close_task(job.job_id, common::START, 0)
+        .await
+        .unwrap();
     store.mark_started(job.job_id).await.unwrap();
 
     let client = redis::Client::open(redis_url()).unwrap();

@@ -48,7 +48,9 @@ pub async fn serve_metrics(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!("metrics on http://{addr}/metrics");
     }
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 #[cfg(test)]

@@ -311,3 +311,26 @@ fn paragraphs(bytes: usize) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn generated_pages_carry_the_text_asked_for() {
+        let site = TestSite::serve(SiteGraph::generated_with_text(3, 4096)).await;
+        let page = reqwest::get(site.url("/p/0"))
+            .await
+            .expect("request")
+            .text()
+            .await
+            .expect("body");
+        assert!(
+            (4096..4096 + 1024).contains(&page.len()),
+            "{} bytes",
+            page.len()
+        );
+        assert!(page.contains("<p>the ") && page.contains("href=\"/p/1\""));
+        assert!(paragraphs(0).is_empty());
+    }
+}

@@ -17,7 +17,11 @@ pub fn response_of(page: &FetchedPage, output_format: Option<&str>) -> PageRespo
     let content_type = page.content_type.as_deref();
     let (body, base64_encoded_body) = if page.is_text() {
         let text = decode::decode_text(&page.body, content_type);
-        let text = if page.is_html() { render_html(text, output_format) } else { text };
+        let text = if page.is_html() {
+            render_html(text, output_format)
+        } else {
+            text
+        };
         (Some(text), None)
     } else {
         let encoded = base64::engine::general_purpose::STANDARD.encode(&page.body);

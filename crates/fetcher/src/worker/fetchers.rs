@@ -56,7 +56,11 @@ impl Fetchers {
         RequestOptions {
             follow_redirects: params.follow_redirect,
             headers: if params.keep_headers {
-                params.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+                params
+                    .headers
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
             } else {
                 Vec::new()
             },
@@ -98,7 +102,8 @@ impl RobotsFetcher for RobotsVia<'_> {
             },
             Err(e) => {
                 tracing::debug!(%url, error = %e, "robots.txt unreachable");
-                *self.network_error.lock().unwrap_or_else(|e| e.into_inner()) = Some(e.fail_reason());
+                *self.network_error.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(e.fail_reason());
                 RobotsResponse::Unreachable
             }
         }

@@ -177,7 +177,10 @@ impl TaskRunner {
         let spec = &ctx.record.spec;
         if let Some(max_pages) = spec.max_pages_per_host {
             let host = url.host_str().unwrap_or_default();
-            if !state.claim_host_slot(task.job_id, host, &task.url, max_pages).await? {
+            if !state
+                .claim_host_slot(task.job_id, host, &task.url, max_pages)
+                .await?
+            {
                 // The host had its share: listed with the job's cancelled URLs.
                 return self.finish(&ctx, task, PageOutcome::Cancelled, None).await;
             }
@@ -254,7 +257,11 @@ impl TaskRunner {
     async fn wait_in_queue(&self, task: &FetchTask, delay: Duration) -> Result<(), StepError> {
         self.backends
             .queue
-            .publish_delayed(&self.ns.fetch_queue(), QueueMessage::FetchTaskV1(task.clone()).encode(), delay)
+            .publish_delayed(
+                &self.ns.fetch_queue(),
+                QueueMessage::FetchTaskV1(task.clone()).encode(),
+                delay,
+            )
             .await?;
         Ok(())
     }
@@ -309,7 +316,10 @@ impl TaskRunner {
             let admitted = state.admit(task.job_id, &task.url, &candidates).await?;
             self.publish_tasks(admitted).await?;
         }
-        let response = Some(response_of(&page, ctx.record.spec.api_params.output_format.as_deref()));
+        let response = Some(response_of(
+            &page,
+            ctx.record.spec.api_params.output_format.as_deref(),
+        ));
         self.finish(
             ctx,
             task,
@@ -379,7 +389,8 @@ impl TaskRunner {
         if state.close_task(task.job_id, &task.url, task.depth).await? {
             let summary = state.summary(task.job_id).await?;
             tracing::info!(job = %task.job_id, state = summary.job_state.as_str(), cost = summary.job_cost, "job ended");
-            metrics::counter!("crawler_jobs_ended_total", "state" => summary.job_state.as_str()).increment(1);
+            metrics::counter!("crawler_jobs_ended_total", "state" => summary.job_state.as_str())
+                .increment(1);
             self.publish_event(ctx, WebhookEvent::Finished(summary))
                 .await?;
         }

@@ -316,7 +316,13 @@ impl StateStore for RedisStore {
         let keys = self.keys(job);
         let mut conn = self.conn();
         let lowest: Vec<String> = self
-            .run(redis::cmd("ZRANGE").arg(&keys.frontier).arg(0).arg(0).query_async(&mut conn))
+            .run(
+                redis::cmd("ZRANGE")
+                    .arg(&keys.frontier)
+                    .arg(0)
+                    .arg(0)
+                    .query_async(&mut conn),
+            )
             .await?;
         Ok(lowest.first().and_then(|depth| depth.parse().ok()))
     }

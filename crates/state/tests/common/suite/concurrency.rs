@@ -76,7 +76,12 @@ pub async fn concurrent_admissions_respect_the_budget(store: Arc<dyn StateStore>
                     .record_outcome(job.job_id, &page, &PageOutcome::Finished)
                     .await
                     .unwrap();
-                ends += usize::from(store.close_task(job.job_id, &page, depth_of(&page)).await.unwrap());
+                ends += usize::from(
+                    store
+                        .close_task(job.job_id, &page, depth_of(&page))
+                        .await
+                        .unwrap(),
+                );
             }
             ends
         }));
@@ -160,7 +165,10 @@ pub async fn concurrent_crawl_never_overspends_and_ends_once(store: Arc<dyn Stat
                     .lock()
                     .unwrap()
                     .extend(admitted.iter().chain(&recorded.promoted).cloned());
-                let ended_job = store.close_task(job.job_id, &page, depth_of(&page)).await.unwrap();
+                let ended_job = store
+                    .close_task(job.job_id, &page, depth_of(&page))
+                    .await
+                    .unwrap();
                 // Some pages are processed again, as after a redelivery: same answers.
                 if page_index(&page).is_some_and(|i| i % 3 == 0) {
                     assert_eq!(
@@ -174,7 +182,10 @@ pub async fn concurrent_crawl_never_overspends_and_ends_once(store: Arc<dyn Stat
                     assert!(again.repeated);
                     assert_eq!(again.promoted, recorded.promoted);
                     assert_eq!(
-                        store.close_task(job.job_id, &page, depth_of(&page)).await.unwrap(),
+                        store
+                            .close_task(job.job_id, &page, depth_of(&page))
+                            .await
+                            .unwrap(),
                         ended_job
                     );
                 }

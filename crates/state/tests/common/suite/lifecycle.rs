@@ -113,7 +113,10 @@ pub async fn exhausted_job_summary_lists_every_page(store: Arc<dyn StateStore>) 
         .await
         .unwrap();
     for page in [START, &a, &b] {
-        store.close_task(job.job_id, page, depth_of(page)).await.unwrap();
+        store
+            .close_task(job.job_id, page, depth_of(page))
+            .await
+            .unwrap();
     }
 
     let summary = store.summary(job.job_id).await.unwrap();
@@ -162,7 +165,10 @@ pub async fn budget_end_state_counts_overflow_as_cancelled(store: Arc<dyn StateS
             .record_outcome(job.job_id, page, &PageOutcome::Finished)
             .await
             .unwrap();
-        store.close_task(job.job_id, page, depth_of(page)).await.unwrap();
+        store
+            .close_task(job.job_id, page, depth_of(page))
+            .await
+            .unwrap();
     }
 
     let status = store.status(job.job_id).await.unwrap().unwrap();
@@ -257,7 +263,10 @@ pub async fn timeout_end_state(store: Arc<dyn StateStore>) {
             .record_outcome(job.job_id, page, &PageOutcome::Cancelled)
             .await
             .unwrap();
-        store.close_task(job.job_id, page, depth_of(page)).await.unwrap();
+        store
+            .close_task(job.job_id, page, depth_of(page))
+            .await
+            .unwrap();
     }
 
     let status = store.status(job.job_id).await.unwrap().unwrap();

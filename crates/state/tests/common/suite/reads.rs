@@ -200,15 +200,30 @@ pub async fn host_slots_cap_pages_per_host(store: Arc<dyn StateStore>) {
     let job = record("owner", None, 1, 1);
     store.create_job(&job).await.unwrap();
     let id = job.job_id;
-    assert!(store.claim_host_slot(id, "a.test", "http://a.test/1", 2).await.unwrap());
-    assert!(store.claim_host_slot(id, "a.test", "http://a.test/2", 2).await.unwrap());
+    assert!(store
+        .claim_host_slot(id, "a.test", "http://a.test/1", 2)
+        .await
+        .unwrap());
+    assert!(store
+        .claim_host_slot(id, "a.test", "http://a.test/2", 2)
+        .await
+        .unwrap());
     assert!(
-        store.claim_host_slot(id, "a.test", "http://a.test/1", 2).await.unwrap(),
+        store
+            .claim_host_slot(id, "a.test", "http://a.test/1", 2)
+            .await
+            .unwrap(),
         "a repeat keeps its slot"
     );
-    assert!(!store.claim_host_slot(id, "a.test", "http://a.test/3", 2).await.unwrap());
+    assert!(!store
+        .claim_host_slot(id, "a.test", "http://a.test/3", 2)
+        .await
+        .unwrap());
     assert!(
-        store.claim_host_slot(id, "b.test", "http://b.test/1", 2).await.unwrap(),
+        store
+            .claim_host_slot(id, "b.test", "http://b.test/1", 2)
+            .await
+            .unwrap(),
         "hosts are counted apart"
     );
 }
@@ -224,17 +239,34 @@ pub async fn frontier_is_the_lowest_depth_with_pending_tasks(store: Arc<dyn Stat
         task
     };
     let (a, b) = (at(1, "a"), at(1, "b"));
-    store.admit(id, START, &[a.clone(), b.clone()]).await.unwrap();
+    store
+        .admit(id, START, &[a.clone(), b.clone()])
+        .await
+        .unwrap();
     // A repeated admission counts nothing twice.
-    store.admit(id, START, &[a.clone(), b.clone()]).await.unwrap();
-    assert_eq!(store.frontier_depth(id).await.unwrap(), Some(0), "the start URL is still open");
+    store
+        .admit(id, START, &[a.clone(), b.clone()])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.frontier_depth(id).await.unwrap(),
+        Some(0),
+        "the start URL is still open"
+    );
     store.close_task(id, START, 0).await.unwrap();
     assert_eq!(store.frontier_depth(id).await.unwrap(), Some(1));
     let c = at(2, "c");
-    store.admit(id, &a.url, &[c.clone()]).await.unwrap();
+    store
+        .admit(id, &a.url, std::slice::from_ref(&c))
+        .await
+        .unwrap();
     store.close_task(id, &a.url, 1).await.unwrap();
     store.close_task(id, &a.url, 1).await.unwrap();
-    assert_eq!(store.frontier_depth(id).await.unwrap(), Some(1), "b is still open at depth 1");
+    assert_eq!(
+        store.frontier_depth(id).await.unwrap(),
+        Some(1),
+        "b is still open at depth 1"
+    );
     store.close_task(id, &b.url, 1).await.unwrap();
     assert_eq!(store.frontier_depth(id).await.unwrap(), Some(2));
     store.close_task(id, &c.url, 2).await.unwrap();
@@ -249,7 +281,10 @@ pub async fn promoted_tasks_count_at_their_depth(store: Arc<dyn StateStore>) {
     let mut links = tasks(&job, &[url("a"), url("b")]);
     links[1].depth = 1;
     store.admit(id, START, &links).await.unwrap();
-    store.record_outcome(id, START, &PageOutcome::Finished).await.unwrap();
+    store
+        .record_outcome(id, START, &PageOutcome::Finished)
+        .await
+        .unwrap();
     store.close_task(id, START, 0).await.unwrap();
     // a fails: its refund promotes b, which is then pending at depth 1.
     let recorded = store
