@@ -40,7 +40,7 @@ struct Shared {
 pub struct Receiver {
     pub addr: SocketAddr,
     shared: Arc<Shared>,
-    _server: tokio::task::JoinHandle<()>,
+    server: tokio::task::JoinHandle<()>,
 }
 
 impl Receiver {
@@ -59,7 +59,7 @@ impl Receiver {
         Receiver {
             addr,
             shared,
-            _server: server,
+            server,
         }
     }
 
@@ -131,5 +131,13 @@ async fn receive(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
         StatusCode::INTERNAL_SERVER_ERROR
     } else {
         StatusCode::OK
+    }
+}
+
+impl Drop for Receiver {
+    /// Dropping a task's handle does not stop the task: abort it, so a dropped server stops
+    /// answering and frees what it recorded.
+    fn drop(&mut self) {
+        self.server.abort();
     }
 }

@@ -1,14 +1,21 @@
 //! Sites for the crawler to crawl, served on loopback by the test itself, with a known link
 //! graph, request counting, and a plain breadth-first search of the same graph as the
 //! oracle of what a crawl must find.
+//!
+//! A path is served by its exact entry in the graph, else by the longest entry ending in
+//! `*` whose prefix it starts with (`/cal/*` serves `/cal/2024-01`), which is how the
+//! endless link traps are written.
+
+mod extra;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use regex::Regex;
@@ -29,6 +36,52 @@ pub enum PageKind {
     Binary,
     /// An HTML page of `bytes` bytes (to exceed a size cap).
     Huge(usize),
+    /// Exactly this status, these headers and these body bytes (robots.txt files, pages
+    /// in other charsets, invalid UTF-8, hand-written HTML).
+    Custom {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+    /// `status` (429 or 503) with `Retry-After: retry_after` for the first `times`
+    /// requests, then an HTML page with these hrefs.
+    Throttled {
+        times: u32,
+        status: u16,
+        retry_after: Option<String>,
+        links: Vec<String>,
+    },
+    /// An HTML page of `bytes` bytes streamed in chunks without a Content-Length; the bytes
+    /// the server got to write are counted ([`TestSite::streamed_bytes`]).
+    Streamed(usize),
+    /// 200 at once, then one byte of body every `interval`, `bytes` in all.
+    Trickle { interval: Duration, bytes: usize },
+    /// An endless calendar under a `*` entry: page `<prefix>YYYY-MM` links to the next
+    /// month, for ever.
+    Calendar,
+    /// An endless trap whose URLs grow: every page links to its own path plus `/more`.
+    Growing,
+}
+
+impl PageKind {
+    /// A 200 answer with this Content-Type and body.
+    pub fn text(content_type: &str, body: impl Into<Vec<u8>>) -> PageKind {
+        PageKind::Custom {
+            status: 200,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.into(),
+        }
+    }
+
+    /// A robots.txt file (RFC 9309) with this content.
+    pub fn robots(content: &str) -> PageKind {
+        PageKind::text("text/plain", content)
+    }
+
+    /// A UTF-8 HTML page with exactly this markup.
+    pub fn raw_html(markup: &str) -> PageKind {
+        PageKind::text("text/html; charset=utf-8", markup)
+    }
 }
 
 /// A site's pages by path (`/`, `/a`, ...).
@@ -55,6 +108,22 @@ impl SiteGraph {
         self
     }
 
+    /// What serves `path`, with the entry's key: the exact entry, else the longest `*`
+    /// entry whose prefix `path` starts with.
+    pub fn lookup(&self, path: &str) -> Option<(&str, &PageKind)> {
+        if let Some((key, kind)) = self.pages.get_key_value(path) {
+            return Some((key.as_str(), kind));
+        }
+        self.pages
+            .iter()
+            .filter(|(key, _)| {
+                key.strip_suffix('*')
+                    .is_some_and(|prefix| path.starts_with(prefix))
+            })
+            .max_by_key(|(key, _)| key.len())
+            .map(|(key, kind)| (key.as_str(), kind))
+    }
+
     /// The plain breadth-first search a crawl of `base` with these rules must match.
     /// Fetch failures are terminal (`too_large_limit` says which Huge pages fail).
     pub fn expected(
@@ -74,7 +143,8 @@ impl SiteGraph {
         seen.insert(start.to_string());
         queue.push_back((start, 0u32));
         while let Some((url, depth)) = queue.pop_front() {
-            let (links, page_url) = match self.pages.get(url.path()) {
+            let found = self.lookup(url.path());
+            let (links, page_url) = match found.map(|(_, kind)| kind) {
                 None | Some(PageKind::NotFound) => {
                     expected.failed.insert(url.to_string(), "http_404".into());
                     continue;
@@ -83,9 +153,27 @@ impl SiteGraph {
                     expected.failed.insert(url.to_string(), "too_large".into());
                     continue;
                 }
-                Some(PageKind::Html(links)) | Some(PageKind::Flaky { links, .. }) => {
-                    (links.clone(), url.clone())
+                Some(PageKind::Html(links))
+                | Some(PageKind::Flaky { links, .. })
+                | Some(PageKind::Throttled { links, .. }) => (links.clone(), url.clone()),
+                Some(PageKind::Streamed(bytes)) if *bytes > too_large_limit => {
+                    expected.failed.insert(url.to_string(), "too_large".into());
+                    continue;
                 }
+                Some(PageKind::Custom { status, .. }) if !(200..300).contains(status) => {
+                    let reason = format!("http_{status}");
+                    expected.failed.insert(url.to_string(), reason);
+                    continue;
+                }
+                Some(PageKind::Trickle { .. }) => {
+                    expected.failed.insert(url.to_string(), "timeout".into());
+                    continue;
+                }
+                Some(PageKind::Calendar) => {
+                    let prefix = found.map_or("", |(key, _)| key.trim_end_matches('*'));
+                    (vec![extra::next_month(prefix, url.path())], url.clone())
+                }
+                Some(PageKind::Growing) => (vec![extra::grown(url.path())], url.clone()),
                 Some(PageKind::Redirect(to)) => {
                     let target = url.join(to).expect("redirect target");
                     seen.insert(target.to_string());
@@ -94,7 +182,11 @@ impl SiteGraph {
                         _ => (Vec::new(), target),
                     }
                 }
-                Some(PageKind::Binary) | Some(PageKind::Huge(_)) => (Vec::new(), url.clone()),
+                // The links of hand-written pages are not read here.
+                Some(PageKind::Binary)
+                | Some(PageKind::Huge(_))
+                | Some(PageKind::Streamed(_))
+                | Some(PageKind::Custom { .. }) => (Vec::new(), url.clone()),
             };
             expected.completed.insert(url.to_string(), depth);
             if depth >= max_depth {
@@ -153,15 +245,26 @@ impl SiteGraph {
 /// One request the site saw.
 #[derive(Debug, Clone)]
 pub struct Hit {
+    /// The path as requested, percent-encoding included.
     pub path: String,
     pub at: Instant,
     pub user_agent: Option<String>,
+    /// Every request header, names in lower case, repeated values joined with ", ".
+    pub headers: BTreeMap<String, String>,
+    /// The client's end of the connection (tells which process sent the request).
+    pub peer: Option<SocketAddr>,
+    /// When the site finished answering: after the handler's delay, once the response
+    /// head and any body it had at hand were handed to the server. A streamed body may
+    /// still be flowing. `None` while the request is being answered.
+    pub finished_at: Option<Instant>,
 }
 
 #[derive(Default)]
 struct Shared {
     hits: Mutex<Vec<Hit>>,
     served: Mutex<HashMap<String, u32>>,
+    /// Bytes of [`PageKind::Streamed`] bodies handed to the server to write.
+    streamed: Arc<AtomicUsize>,
     delay: std::time::Duration,
     /// The paragraphs every HTML page carries, built once so serving stays cheap.
     text: String,
@@ -172,7 +275,7 @@ pub struct TestSite {
     pub addr: SocketAddr,
     pub base: Url,
     shared: Arc<Shared>,
-    _server: tokio::task::JoinHandle<()>,
+    server: tokio::task::JoinHandle<()>,
 }
 
 impl TestSite {
@@ -196,6 +299,7 @@ impl TestSite {
         let app = axum::Router::new()
             .fallback(serve_page)
             .with_state((graph, shared.clone()));
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -204,7 +308,7 @@ impl TestSite {
             addr,
             base,
             shared,
-            _server: server,
+            server,
         }
     }
 
@@ -215,6 +319,11 @@ impl TestSite {
     /// Every request so far.
     pub fn hits(&self) -> Vec<Hit> {
         self.shared.hits.lock().expect("hits").clone()
+    }
+
+    /// Bytes of [`PageKind::Streamed`] bodies the server was given to write so far.
+    pub fn streamed_bytes(&self) -> usize {
+        self.shared.streamed.load(Ordering::SeqCst)
     }
 
     /// Requests per path.
@@ -237,28 +346,57 @@ async fn serve_page(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    shared.hits.lock().expect("hits").push(Hit {
-        path: path.clone(),
-        at: Instant::now(),
-        user_agent,
-    });
+    let mut headers: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in request.headers() {
+        let value = String::from_utf8_lossy(value.as_bytes());
+        headers
+            .entry(name.as_str().to_string())
+            .and_modify(|joined| {
+                joined.push_str(", ");
+                joined.push_str(&value);
+            })
+            .or_insert_with(|| value.into_owned());
+    }
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0);
+    let hit = {
+        let mut hits = shared.hits.lock().expect("hits");
+        hits.push(Hit {
+            path: path.clone(),
+            at: Instant::now(),
+            user_agent,
+            headers,
+            peer,
+            finished_at: None,
+        });
+        hits.len() - 1
+    };
+    let response = answer(&graph, &shared, &path).await;
+    shared.hits.lock().expect("hits")[hit].finished_at = Some(Instant::now());
+    response
+}
+
+async fn answer(graph: &SiteGraph, shared: &Shared, path: &str) -> Response {
     let served = {
         let mut served = shared.served.lock().expect("served");
-        let n = served.entry(path.clone()).or_insert(0);
+        let n = served.entry(path.to_string()).or_insert(0);
         *n += 1;
         *n
     };
     if !shared.delay.is_zero() {
         tokio::time::sleep(shared.delay).await;
     }
-    match graph.pages.get(&path) {
+    let found = graph.lookup(path);
+    match found.map(|(_, kind)| kind) {
         None | Some(PageKind::NotFound) => (StatusCode::NOT_FOUND, "not found").into_response(),
-        Some(PageKind::Html(links)) => html(&path, links, &shared.text),
+        Some(PageKind::Html(links)) => html(path, links, &shared.text),
         Some(PageKind::Flaky { failures, links }) => {
             if served <= *failures {
                 (StatusCode::INTERNAL_SERVER_ERROR, "try again").into_response()
             } else {
-                html(&path, links, &shared.text)
+                html(path, links, &shared.text)
             }
         }
         Some(PageKind::Redirect(to)) => {
@@ -275,6 +413,30 @@ async fn serve_page(
             page.push_str("</body></html>");
             ([(header::CONTENT_TYPE, "text/html")], Body::from(page)).into_response()
         }
+        Some(PageKind::Custom {
+            status,
+            headers,
+            body,
+        }) => extra::custom(*status, headers, body),
+        Some(PageKind::Throttled {
+            times,
+            status,
+            retry_after,
+            links,
+        }) => {
+            if served <= *times {
+                extra::throttled(*status, retry_after.as_deref())
+            } else {
+                html(path, links, &shared.text)
+            }
+        }
+        Some(PageKind::Streamed(bytes)) => extra::streamed(*bytes, shared.streamed.clone()),
+        Some(PageKind::Trickle { interval, bytes }) => extra::trickle(*interval, *bytes),
+        Some(PageKind::Calendar) => {
+            let prefix = found.map_or("", |(key, _)| key.trim_end_matches('*'));
+            html(path, &[extra::next_month(prefix, path)], &shared.text)
+        }
+        Some(PageKind::Growing) => html(path, &[extra::grown(path)], &shared.text),
     }
 }
 
@@ -332,5 +494,13 @@ mod tests {
         );
         assert!(page.contains("<p>the ") && page.contains("href=\"/p/1\""));
         assert!(paragraphs(0).is_empty());
+    }
+}
+
+impl Drop for TestSite {
+    /// Dropping a task's handle does not stop the task: abort it, so a dropped server stops
+    /// answering and frees what it recorded.
+    fn drop(&mut self) {
+        self.server.abort();
     }
 }
