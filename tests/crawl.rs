@@ -6,10 +6,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+mod support;
+
 use crawler_testkit::cluster::{Cluster, Deployment};
-use crawler_testkit::receiver::{Received, Receiver};
+use crawler_testkit::receiver::Receiver;
 use crawler_testkit::site::{PageKind, SiteGraph, TestSite};
 use serde_json::{json, Value};
+use support::{events_of, pages_by_url, wait_summary};
 
 const SIZE_CAP: usize = 50_000;
 
@@ -81,43 +84,6 @@ fn tricky_site(other_host: &str) -> SiteGraph {
 async fn submit(cluster: &Cluster, body: Value) -> String {
     let answer = cluster.submit(body).await;
     answer["jobId"].as_str().expect("jobId").to_string()
-}
-
-fn events_of<'a>(received: &'a [Received], job: &str, kind: &str) -> Vec<&'a Received> {
-    received
-        .iter()
-        .filter(|r| {
-            let body = r.json();
-            body["jobId"] == job && body["event"] == kind
-        })
-        .collect()
-}
-
-/// Waits for the job's summary and returns everything received so far.
-async fn wait_summary(receiver: &Receiver, job: &str, timeout: Duration) -> Vec<Received> {
-    receiver
-        .wait_until(timeout, "the crawl summary", |received| {
-            !events_of(received, job, "crawl.finished").is_empty()
-        })
-        .await
-}
-
-/// Page events by URL, each URL once (a redelivered event has the same webhook-id).
-fn pages_by_url(received: &[Received], job: &str) -> BTreeMap<String, Value> {
-    let mut ids = BTreeSet::new();
-    let mut pages = BTreeMap::new();
-    for r in events_of(received, job, "crawl.page") {
-        let id = r.header("webhook-id").expect("webhook-id").to_string();
-        if ids.insert(id) {
-            let body = r.json();
-            let url = body["url"].as_str().expect("url").to_string();
-            assert!(
-                pages.insert(url.clone(), body).is_none(),
-                "two page events with different ids for {url}"
-            );
-        }
-    }
-    pages
 }
 
 async fn crawl_matches_breadth_first_search(deployment: Deployment) {
