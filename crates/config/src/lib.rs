@@ -66,6 +66,7 @@ pub struct Settings {
     pub metrics_addr: String,
 
     pub job_timeout_sec: u64,
+    pub job_retention_sec: u64,
     pub max_depth_limit: u32,
     pub max_budget_limit: u64,
     pub cost_per_page: u64,

@@ -35,6 +35,7 @@ pub async fn connect_distributed(config: &Settings) -> Services {
     };
     let state_backend = StateBackend::Redis {
         url: config.redis_url.clone(),
+        retention: Duration::from_secs(config.job_retention_sec),
     };
     let delivery_backend = DeliveryBackend::Redis {
         url: config.redis_url.clone(),

@@ -72,7 +72,7 @@ pub async fn connect(
             gate: Arc::new(memory::MemoryGate::new(settings)),
             robots: Arc::new(memory::MemoryRobotsStore::new()),
         },
-        StateBackend::Redis { url } => {
+        StateBackend::Redis { url, .. } => {
             let store = redis_store::RedisPoliteness::connect(url, namespace, settings).await?;
             Backends {
                 gate: Arc::new(store.clone()),

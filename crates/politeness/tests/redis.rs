@@ -195,7 +195,7 @@ async fn every_key_of_a_host_shares_its_cluster_hash_tag() {
 
 #[tokio::test]
 async fn factory_builds_redis_stores() {
-    let backend = StateBackend::Redis { url: redis_url() };
+    let backend = StateBackend::redis(redis_url());
     let namespace = unique_namespace();
     let backends = connect(&backend, &namespace, TEST_GATE)
         .await

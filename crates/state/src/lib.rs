@@ -27,6 +27,7 @@ pub mod redis_store;
 mod snapshot;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use crawler_core::{FetchTask, JobId, JobRecord, JobStatus, StopReason, SummaryEvent};
@@ -180,7 +181,21 @@ pub trait StateStore: Send + Sync + 'static {
 #[derive(Debug, Clone)]
 pub enum StateBackend {
     Memory,
-    Redis { url: String },
+    /// Redis; an ended job's keys expire after `retention`.
+    Redis {
+        url: String,
+        retention: Duration,
+    },
+}
+
+impl StateBackend {
+    /// Redis with the default retention of ended jobs.
+    pub fn redis(url: impl Into<String>) -> Self {
+        StateBackend::Redis {
+            url: url.into(),
+            retention: redis_store::DEFAULT_RETENTION,
+        }
+    }
 }
 
 /// The one place that chooses the backend.
@@ -190,8 +205,10 @@ pub async fn connect(
 ) -> Result<Arc<dyn StateStore>, StateError> {
     Ok(match backend {
         StateBackend::Memory => Arc::new(memory::MemoryStore::new()),
-        StateBackend::Redis { url } => {
-            Arc::new(redis_store::RedisStore::connect(url, namespace).await?)
-        }
+        StateBackend::Redis { url, retention } => Arc::new(
+            redis_store::RedisStore::connect(url, namespace)
+                .await?
+                .with_retention(*retention),
+        ),
     })
 }

@@ -43,7 +43,7 @@ conformance_suite!(redis_store);
 
 #[tokio::test]
 async fn factory_builds_a_ready_redis_store() {
-    let backend = StateBackend::Redis { url: redis_url() };
+    let backend = StateBackend::redis(redis_url());
     let store = connect(&backend, &unique_namespace())
         .await
         .expect("Redis is reachable");
@@ -142,4 +142,62 @@ async fn every_key_of_a_job_shares_its_cluster_hash_tag() {
         "untagged key among {keys:?}"
     );
     assert!(keys.contains(&owner_index));
+}
+
+#[tokio::test]
+async fn an_ended_jobs_keys_expire_after_the_retention_time() {
+    let namespace = unique_namespace();
+    let store = redis_store_in(&namespace)
+        .await
+        .with_retention(Duration::from_secs(60));
+    let job = common::record("owner", None, 1, 1);
+    let id = job.job_id;
+    store.create_job(&job).await.unwrap();
+    let links = common::tasks(&job, &[common::url("a")]);
+    store.admit(id, common::START, &links).await.unwrap();
+    store
+        .claim_host_slot(id, "example.com", &common::url("a"), 5)
+        .await
+        .unwrap();
+    store
+        .record_outcome(id, common::START, &PageOutcome::Finished)
+        .await
+        .unwrap();
+    store.close_task(id, common::START, 0).await.unwrap();
+
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let ttls = |conn: &mut redis::aio::MultiplexedConnection| {
+        let mut conn = conn.clone();
+        let pattern = format!("{namespace}:job:*");
+        async move {
+            let keys: Vec<String> = conn.keys(pattern).await.unwrap();
+            let mut ttls = Vec::new();
+            for key in keys {
+                let ttl: i64 = conn.ttl(&key).await.unwrap();
+                ttls.push((key, ttl));
+            }
+            ttls
+        }
+    };
+    let running = ttls(&mut conn).await;
+    assert!(!running.is_empty());
+    assert!(
+        running.iter().all(|(_, ttl)| *ttl == -1),
+        "a running job's keys never expire: {running:?}"
+    );
+
+    store
+        .record_outcome(id, &common::url("a"), &PageOutcome::Finished)
+        .await
+        .unwrap();
+    assert!(
+        store.close_task(id, &common::url("a"), 1).await.unwrap(),
+        "the job ended"
+    );
+    let ended = ttls(&mut conn).await;
+    assert!(!ended.is_empty());
+    for (key, ttl) in &ended {
+        assert!((1..=60).contains(ttl), "{key} has TTL {ttl}");
+    }
 }

@@ -72,7 +72,7 @@ pub async fn rabbit_queue() -> Arc<dyn Queue> {
 /// A Redis state store client on the test Redis, in `namespace`.
 pub async fn redis_state(namespace: &str) -> Arc<dyn StateStore> {
     require_reachable("Redis", &redis_url()).await;
-    crawler_state::connect(&StateBackend::Redis { url: redis_url() }, namespace)
+    crawler_state::connect(&StateBackend::redis(redis_url()), namespace)
         .await
         .unwrap_or_else(|e| {
             panic!(

@@ -286,10 +286,25 @@ impl TestSite {
 
     /// Like [`TestSite::serve`], answering each request after `delay`.
     pub async fn serve_slowly(graph: SiteGraph, delay: std::time::Duration) -> TestSite {
+        Self::serve_built_slowly(|_| graph, delay).await
+    }
+
+    /// Serves the graph `build` makes from the site's base URL (`http://127.0.0.1:PORT/`),
+    /// for pages whose links must name the site's own address.
+    pub async fn serve_built(build: impl FnOnce(&Url) -> SiteGraph) -> TestSite {
+        Self::serve_built_slowly(build, std::time::Duration::ZERO).await
+    }
+
+    async fn serve_built_slowly(
+        build: impl FnOnce(&Url) -> SiteGraph,
+        delay: std::time::Duration,
+    ) -> TestSite {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind site");
         let addr = listener.local_addr().expect("site addr");
+        let base = Url::parse(&format!("http://{addr}/")).expect("base url");
+        let graph = build(&base);
         let shared = Arc::new(Shared {
             delay,
             text: paragraphs(graph.text_bytes),
@@ -303,7 +318,6 @@ impl TestSite {
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        let base = Url::parse(&format!("http://{addr}/")).expect("base url");
         TestSite {
             addr,
             base,
@@ -474,6 +488,14 @@ fn paragraphs(bytes: usize) -> String {
     text
 }
 
+impl Drop for TestSite {
+    /// Dropping a task's handle does not stop the task: abort it, so a dropped server stops
+    /// answering and frees what it recorded.
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -494,13 +516,5 @@ mod tests {
         );
         assert!(page.contains("<p>the ") && page.contains("href=\"/p/1\""));
         assert!(paragraphs(0).is_empty());
-    }
-}
-
-impl Drop for TestSite {
-    /// Dropping a task's handle does not stop the task: abort it, so a dropped server stops
-    /// answering and frees what it recorded.
-    fn drop(&mut self) {
-        self.server.abort();
     }
 }

@@ -31,9 +31,28 @@ pub(super) struct JobKeys {
     /// The depths that still have pending tasks, scored by depth: its first member is the
     /// level the crawl is on.
     pub frontier: String,
+    /// The per-host page sets of `max_pages_per_host`, so they can expire with the job.
+    pub host_index: String,
 }
 
 impl JobKeys {
+    /// Every fixed key of the job, for expiring them together.
+    pub fn all(&self) -> [&str; 11] {
+        [
+            &self.counters,
+            &self.closed,
+            &self.frontier,
+            &self.host_index,
+            &self.record,
+            &self.seen,
+            &self.overflow,
+            &self.admissions,
+            &self.outcomes,
+            &self.outcome_order,
+            &self.redirects,
+        ]
+    }
+
     pub fn new(namespace: &Namespace, job: &JobId) -> Self {
         let key = |suffix: &str| namespace.job_key(job, suffix);
         JobKeys {
@@ -47,6 +66,7 @@ impl JobKeys {
             closed: key("closed"),
             redirects: key("redirects"),
             frontier: key("frontier"),
+            host_index: key("host_index"),
         }
     }
 }

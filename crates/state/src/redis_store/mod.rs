@@ -33,11 +33,16 @@ use crate::{JobControl, JobPage, PageOutcome, Recorded, StateError, StateStore};
 /// How long one call may wait for Redis before failing as unavailable.
 pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long an ended job's keys stay, unless configured: a week, longer than the webhook
+/// retry schedule, so late deliveries still find the job.
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+
 pub struct RedisStore {
     connection: ConnectionManager,
     namespace: Namespace,
     scripts: Scripts,
     timeout: Duration,
+    retention: Duration,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -50,6 +55,12 @@ impl std::fmt::Debug for RedisStore {
 }
 
 impl RedisStore {
+    /// Sets how long an ended job's keys stay in Redis.
+    pub fn with_retention(mut self, retention: Duration) -> Self {
+        self.retention = retention;
+        self
+    }
+
     /// Connects with [`DEFAULT_RESPONSE_TIMEOUT`].
     pub async fn connect(url: &str, namespace: &str) -> Result<Self, StateError> {
         Self::connect_with_timeout(url, namespace, DEFAULT_RESPONSE_TIMEOUT).await
@@ -78,6 +89,7 @@ impl RedisStore {
             namespace: Namespace::new(namespace),
             scripts: Scripts::new(),
             timeout,
+            retention: DEFAULT_RETENTION,
         })
     }
 
@@ -251,6 +263,7 @@ impl StateStore for RedisStore {
                     .claim_host_slot
                     .key(&keys.counters)
                     .key(&host_key)
+                    .key(&keys.host_index)
                     .arg(url)
                     .arg(max_pages)
                     .invoke_async(&mut conn),
@@ -296,19 +309,17 @@ impl StateStore for RedisStore {
         let keys = self.keys(job);
         let now = crawler_core::time::now_ms();
         let mut conn = self.conn();
-        let ended: i64 = self
-            .run(
-                self.scripts
-                    .close_task
-                    .key(&keys.counters)
-                    .key(&keys.closed)
-                    .key(&keys.frontier)
-                    .arg(url)
-                    .arg(now)
-                    .arg(depth)
-                    .invoke_async(&mut conn),
-            )
-            .await?;
+        // The first four keys are the ones the script reads; all of them expire together.
+        let mut invocation = self.scripts.close_task.prepare_invoke();
+        for key in keys.all() {
+            invocation.key(key);
+        }
+        invocation
+            .arg(url)
+            .arg(now)
+            .arg(depth)
+            .arg(self.retention.as_secs());
+        let ended: i64 = self.run(invocation.invoke_async(&mut conn)).await?;
         Ok(ended == 1)
     }
 

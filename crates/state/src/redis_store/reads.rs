@@ -53,8 +53,12 @@ impl RedisStore {
             let job: JobId = id
                 .parse()
                 .map_err(|_| StateError::Corrupt(format!("job id {id:?} in {index}")))?;
-            if let Some(status) = self.read_status(job).await? {
-                jobs.push(status);
+            match self.read_status(job).await? {
+                Some(status) => jobs.push(status),
+                // The job's keys expired after its retention time: forget it here too.
+                None => {
+                    let _: Result<i64, _> = self.run(conn.zrem(&index, job.to_string())).await;
+                }
             }
         }
         Ok(JobPage { jobs, total })

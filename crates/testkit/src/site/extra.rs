@@ -76,7 +76,10 @@ pub(super) fn trickle(interval: Duration, bytes: usize) -> Response {
         if written > 0 {
             tokio::time::sleep(interval).await;
         }
-        Some((Ok::<_, std::io::Error>(Bytes::from_static(b" ")), written + 1))
+        Some((
+            Ok::<_, std::io::Error>(Bytes::from_static(b" ")),
+            written + 1,
+        ))
     });
     (
         [(header::CONTENT_TYPE, "text/html")],

@@ -2,8 +2,14 @@
 -- to zero ends the job and remembers that it did, so a repeated close of that URL is told
 -- again (its summary may have been lost) and every other URL is not.
 --
--- KEYS[1] counters, KEYS[2] closed URLs, KEYS[3] frontier
--- ARGV[1] URL, ARGV[2] now in Unix milliseconds, ARGV[3] the task's depth
+-- When the job ends, every key of the job (KEYS[1..n], and the per-host page sets listed in
+-- the host index, KEYS[4]) is given the retention time, so finished jobs leave Redis by
+-- themselves.
+--
+-- KEYS[1] counters, KEYS[2] closed URLs, KEYS[3] frontier, KEYS[4] host index,
+-- KEYS[5..] the job's other keys
+-- ARGV[1] URL, ARGV[2] now in Unix milliseconds, ARGV[3] the task's depth,
+-- ARGV[4] retention in seconds
 -- Returns 1 when this URL's close ended the job, else 0.
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
   if redis.call('HGET', KEYS[1], 'ended_by') == ARGV[1] then
@@ -23,6 +29,12 @@ if at_depth <= 0 then
 end
 if pending <= 0 and redis.call('HGET', KEYS[1], 'state') ~= 'ended' then
   redis.call('HSET', KEYS[1], 'state', 'ended', 'finished_at', ARGV[2], 'ended_by', ARGV[1])
+  for _, host_key in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+    redis.call('EXPIRE', host_key, ARGV[4])
+  end
+  for i = 1, #KEYS do
+    redis.call('EXPIRE', KEYS[i], ARGV[4])
+  end
   return 1
 end
 return 0
