@@ -6,9 +6,11 @@
 //! before its effects are durable, so a worker killed at any point loses nothing: the broker
 //! redelivers the task and every state step is idempotent.
 
+mod attempt;
 mod context;
 mod events;
 mod fetchers;
+mod outcome;
 mod task;
 
 use std::future::Future;

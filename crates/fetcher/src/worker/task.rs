@@ -18,21 +18,19 @@ use std::time::Duration;
 
 use crawler_config::Settings;
 use crawler_core::{
-    time::now_ms, EventEnvelope, EventKind, FetchTask, Namespace, QueueMessage, StartedEvent,
-    StopReason, WebhookEvent,
+    time::now_ms, FetchTask, Namespace, QueueMessage, StartedEvent, StopReason, WebhookEvent,
 };
 use crawler_queue::Delivery;
 use crawler_state::{JobControl, PageOutcome, StateError};
 use url::Url;
 
+use super::attempt::{classify_status, fail_reason_of, Attempt};
 use super::context::JobCache;
-use super::events::{page_event, response_of, PageFacts};
 use super::Backends;
 use crawler_politeness::Gate;
 
 use super::fetchers::{Fetchers, RobotsVia};
-use crate::fetch::{FetchError, FetchedPage, HttpFetcher};
-use crate::links::{extract_page_links, LinkOptions};
+use crate::fetch::HttpFetcher;
 use crate::scope::JobContext;
 
 /// How long a task one level ahead of the crawl waits before it is looked at again.
@@ -42,7 +40,7 @@ const MAX_LEVEL_WAIT: Duration = Duration::from_secs(2);
 
 /// Any failure of a backend while processing a task; the task is handed back and retried.
 #[derive(Debug, thiserror::Error)]
-enum StepError {
+pub(super) enum StepError {
     #[error(transparent)]
     State(#[from] StateError),
     #[error(transparent)]
@@ -51,40 +49,12 @@ enum StepError {
     Politeness(#[from] crawler_politeness::PolitenessError),
 }
 
-/// What a fetch attempt came to.
-enum Attempt {
-    Success(FetchedPage),
-    /// Worth another try later (timeouts, connection errors, 5xx, 429).
-    Retry {
-        reason: String,
-        page: Option<FetchedPage>,
-        retry_after: Option<Duration>,
-    },
-    /// Final failure.
-    Failed {
-        reason: String,
-        page: Option<FetchedPage>,
-    },
-}
-
-impl Attempt {
-    /// What the politeness layer needs to back the host off: the status and its
-    /// `Retry-After`, when there was a response.
-    fn throttle_signal(&self) -> (Option<u16>, Option<Duration>) {
-        let page = match self {
-            Attempt::Success(page) => Some(page),
-            Attempt::Retry { page, .. } | Attempt::Failed { page, .. } => page.as_ref(),
-        };
-        page.map_or((None, None), |p| (Some(p.status), p.retry_after()))
-    }
-}
-
 pub struct TaskRunner {
-    config: Arc<Settings>,
-    backends: Backends,
-    fetchers: Fetchers,
-    ns: Namespace,
-    jobs: JobCache,
+    pub(super) config: Arc<Settings>,
+    pub(super) backends: Backends,
+    pub(super) fetchers: Fetchers,
+    pub(super) ns: Namespace,
+    pub(super) jobs: JobCache,
 }
 
 impl TaskRunner {
@@ -295,192 +265,4 @@ impl TaskRunner {
             .await?;
         Ok(())
     }
-
-    async fn succeed(
-        &self,
-        ctx: &JobContext,
-        task: &FetchTask,
-        page: FetchedPage,
-    ) -> Result<(), StepError> {
-        let state = self.backends.state.as_ref();
-        let final_url = (page.final_url.as_str() != task.url).then(|| page.final_url.to_string());
-        if let Some(target) = &final_url {
-            // A redirect to a page the job already has (or will have) is not fetched twice.
-            if !state.claim_redirect(task.job_id, &task.url, target).await? {
-                let reason = "duplicate_redirect".to_string();
-                return self.fail(ctx, task, reason, Some(page)).await;
-            }
-        }
-        if page.is_html() && ctx.follows_links_at(task.depth) {
-            let candidates = self.candidates(ctx, task, &page);
-            let admitted = state.admit(task.job_id, &task.url, &candidates).await?;
-            self.publish_tasks(admitted).await?;
-        }
-        let response = Some(response_of(
-            &page,
-            ctx.record.spec.api_params.output_format.as_deref(),
-        ));
-        self.finish(
-            ctx,
-            task,
-            PageOutcome::Finished,
-            Some((final_url, response, None)),
-        )
-        .await
-    }
-
-    async fn fail(
-        &self,
-        ctx: &JobContext,
-        task: &FetchTask,
-        reason: String,
-        page: Option<FetchedPage>,
-    ) -> Result<(), StepError> {
-        let final_url = page
-            .as_ref()
-            .and_then(|p| (p.final_url.as_str() != task.url).then(|| p.final_url.to_string()));
-        let response = page.as_ref().map(|p| response_of(p, None));
-        let outcome = PageOutcome::Failed {
-            reason: reason.clone(),
-        };
-        self.finish(
-            ctx,
-            task,
-            outcome,
-            Some((final_url, response, Some(reason))),
-        )
-        .await
-    }
-
-    /// Steps 3 to 5: record, publish the page event, close.
-    async fn finish(
-        &self,
-        ctx: &JobContext,
-        task: &FetchTask,
-        outcome: PageOutcome,
-        event: Option<(
-            Option<String>,
-            Option<crawler_core::PageResponse>,
-            Option<String>,
-        )>,
-    ) -> Result<(), StepError> {
-        let state = self.backends.state.as_ref();
-        let recorded = state
-            .record_outcome(task.job_id, &task.url, &outcome)
-            .await?;
-        self.publish_tasks(recorded.promoted.clone()).await?;
-        if let Some((final_url, response, fail_reason)) = event {
-            let status = if matches!(outcome, PageOutcome::Finished) {
-                "finished"
-            } else {
-                "failed"
-            };
-            let facts = PageFacts {
-                status,
-                credits: recorded.credits,
-                current_cost: recorded.current_cost,
-                fail_reason,
-                final_url,
-                response,
-            };
-            let event = WebhookEvent::Page(page_event(ctx, task, facts));
-            self.publish_event(ctx, event).await?;
-        }
-        if state.close_task(task.job_id, &task.url, task.depth).await? {
-            let summary = state.summary(task.job_id).await?;
-            tracing::info!(job = %task.job_id, state = summary.job_state.as_str(), cost = summary.job_cost, "job ended");
-            metrics::counter!("crawler_jobs_ended_total", "state" => summary.job_state.as_str())
-                .increment(1);
-            self.publish_event(ctx, WebhookEvent::Finished(summary))
-                .await?;
-        }
-        Ok(())
-    }
-
-    fn candidates(&self, ctx: &JobContext, task: &FetchTask, page: &FetchedPage) -> Vec<FetchTask> {
-        let options = LinkOptions {
-            follow_nofollow: ctx.record.spec.follow_nofollow,
-            max_url_len: self.config.max_url_len,
-        };
-        extract_page_links(page, &options)
-            .into_iter()
-            .map(|link| ctx.canonical(link))
-            .filter(|link| ctx.accepts(link, task.depth))
-            .map(|link| FetchTask {
-                job_id: task.job_id,
-                url: link.to_string(),
-                depth: task.depth + 1,
-                attempt: 0,
-                last_error: None,
-            })
-            .collect()
-    }
-
-    async fn publish_tasks(&self, tasks: Vec<FetchTask>) -> Result<(), StepError> {
-        if tasks.is_empty() {
-            return Ok(());
-        }
-        let messages = tasks
-            .into_iter()
-            .map(|t| QueueMessage::FetchTaskV1(t).encode())
-            .collect();
-        self.backends
-            .queue
-            .publish(&self.ns.fetch_queue(), messages)
-            .await?;
-        Ok(())
-    }
-
-    /// Publishes an event for the dispatcher when the job has a webhook, and hands a copy to
-    /// the embedded mode's tap.
-    async fn publish_event(&self, ctx: &JobContext, event: WebhookEvent) -> Result<(), StepError> {
-        if let Some(tap) = &self.backends.tap {
-            let _ = tap.send(event.clone());
-        }
-        let Some(callback) = &ctx.record.spec.callback else {
-            return Ok(());
-        };
-        // Page events are always published when there is a webhook, even if filtered out,
-        // because the dispatcher holds the summary back until it has seen each of them.
-        if event.kind() != EventKind::Page && !callback.wants(event.kind()) {
-            return Ok(());
-        }
-        let message = QueueMessage::EventV1(EventEnvelope::new(event)).encode();
-        self.backends
-            .queue
-            .publish(&self.ns.events_queue(), vec![message])
-            .await?;
-        Ok(())
-    }
-}
-
-/// Decides what an HTTP status means for the page: 2xx succeed; 5xx and 429 are retried
-/// (and 404 when the job asks); everything else fails at once with `http_<code>`.
-fn classify_status(page: FetchedPage, retry_404: bool) -> Attempt {
-    let status = page.status;
-    let reason = format!("http_{status}");
-    match status {
-        200..=299 => Attempt::Success(page),
-        429 | 500..=599 => {
-            let retry_after = page.retry_after();
-            Attempt::Retry {
-                reason,
-                page: Some(page),
-                retry_after,
-            }
-        }
-        404 if retry_404 => Attempt::Retry {
-            reason,
-            page: Some(page),
-            retry_after: None,
-        },
-        _ => Attempt::Failed {
-            reason,
-            page: Some(page),
-        },
-    }
-}
-
-fn fail_reason_of(error: &FetchError) -> String {
-    error.fail_reason().to_string()
 }

@@ -1,0 +1,174 @@
+//! Steps 2 to 5 of a task (see `task.rs`): admit the page's links, record its outcome,
+//! publish its page event, close it, and publish the summary when that ended the job.
+
+use crawler_core::{EventEnvelope, EventKind, FetchTask, PageResponse, QueueMessage, WebhookEvent};
+use crawler_state::PageOutcome;
+
+use super::events::{page_event, response_of, PageFacts};
+use super::task::{StepError, TaskRunner};
+use crate::fetch::FetchedPage;
+use crate::links::{extract_page_links, LinkOptions};
+use crate::scope::JobContext;
+
+/// What a page event says beyond the outcome: the final URL after redirects, the response
+/// and the failure reason.
+pub(super) type EventFacts = (Option<String>, Option<PageResponse>, Option<String>);
+
+impl TaskRunner {
+    pub(super) async fn succeed(
+        &self,
+        ctx: &JobContext,
+        task: &FetchTask,
+        page: FetchedPage,
+    ) -> Result<(), StepError> {
+        let state = self.backends.state.as_ref();
+        let final_url = (page.final_url.as_str() != task.url).then(|| page.final_url.to_string());
+        if let Some(target) = &final_url {
+            // A redirect to a page the job already has (or will have) is not fetched twice.
+            if !state.claim_redirect(task.job_id, &task.url, target).await? {
+                let reason = "duplicate_redirect".to_string();
+                return self.fail(ctx, task, reason, Some(page)).await;
+            }
+        }
+        if page.is_html() && ctx.follows_links_at(task.depth) {
+            let candidates = self.candidates(ctx, task, &page);
+            let admitted = state.admit(task.job_id, &task.url, &candidates).await?;
+            self.publish_tasks(admitted).await?;
+        }
+        let response = Some(response_of(
+            &page,
+            ctx.record.spec.api_params.output_format.as_deref(),
+        ));
+        self.finish(
+            ctx,
+            task,
+            PageOutcome::Finished,
+            Some((final_url, response, None)),
+        )
+        .await
+    }
+
+    pub(super) async fn fail(
+        &self,
+        ctx: &JobContext,
+        task: &FetchTask,
+        reason: String,
+        page: Option<FetchedPage>,
+    ) -> Result<(), StepError> {
+        let final_url = page
+            .as_ref()
+            .and_then(|p| (p.final_url.as_str() != task.url).then(|| p.final_url.to_string()));
+        let response = page.as_ref().map(|p| response_of(p, None));
+        let outcome = PageOutcome::Failed {
+            reason: reason.clone(),
+        };
+        self.finish(
+            ctx,
+            task,
+            outcome,
+            Some((final_url, response, Some(reason))),
+        )
+        .await
+    }
+
+    /// Steps 3 to 5: record, publish the page event, close.
+    pub(super) async fn finish(
+        &self,
+        ctx: &JobContext,
+        task: &FetchTask,
+        outcome: PageOutcome,
+        event: Option<EventFacts>,
+    ) -> Result<(), StepError> {
+        let state = self.backends.state.as_ref();
+        let recorded = state
+            .record_outcome(task.job_id, &task.url, &outcome)
+            .await?;
+        self.publish_tasks(recorded.promoted.clone()).await?;
+        if let Some((final_url, response, fail_reason)) = event {
+            let status = if matches!(outcome, PageOutcome::Finished) {
+                "finished"
+            } else {
+                "failed"
+            };
+            let facts = PageFacts {
+                status,
+                credits: recorded.credits,
+                current_cost: recorded.current_cost,
+                fail_reason,
+                final_url,
+                response,
+            };
+            let event = WebhookEvent::Page(page_event(ctx, task, facts));
+            self.publish_event(ctx, event).await?;
+        }
+        if state.close_task(task.job_id, &task.url, task.depth).await? {
+            let summary = state.summary(task.job_id).await?;
+            tracing::info!(job = %task.job_id, state = summary.job_state.as_str(), cost = summary.job_cost, "job ended");
+            metrics::counter!("crawler_jobs_ended_total", "state" => summary.job_state.as_str())
+                .increment(1);
+            self.publish_event(ctx, WebhookEvent::Finished(summary))
+                .await?;
+        }
+        Ok(())
+    }
+
+    fn candidates(&self, ctx: &JobContext, task: &FetchTask, page: &FetchedPage) -> Vec<FetchTask> {
+        let options = LinkOptions {
+            follow_nofollow: ctx.record.spec.follow_nofollow,
+            max_url_len: self.config.max_url_len,
+        };
+        extract_page_links(page, &options)
+            .into_iter()
+            .map(|link| ctx.canonical(link))
+            .filter(|link| ctx.accepts(link, task.depth))
+            .map(|link| FetchTask {
+                job_id: task.job_id,
+                url: link.to_string(),
+                depth: task.depth + 1,
+                attempt: 0,
+                last_error: None,
+            })
+            .collect()
+    }
+
+    async fn publish_tasks(&self, tasks: Vec<FetchTask>) -> Result<(), StepError> {
+        if tasks.is_empty() {
+            return Ok(());
+        }
+        let messages = tasks
+            .into_iter()
+            .map(|t| QueueMessage::FetchTaskV1(t).encode())
+            .collect();
+        self.backends
+            .queue
+            .publish(&self.ns.fetch_queue(), messages)
+            .await?;
+        Ok(())
+    }
+
+    /// Publishes an event for the dispatcher when the job has a webhook, and hands a copy to
+    /// the embedded mode's tap.
+    pub(super) async fn publish_event(
+        &self,
+        ctx: &JobContext,
+        event: WebhookEvent,
+    ) -> Result<(), StepError> {
+        if let Some(tap) = &self.backends.tap {
+            let _ = tap.send(event.clone());
+        }
+        let Some(callback) = &ctx.record.spec.callback else {
+            return Ok(());
+        };
+        // Page events are always published when there is a webhook, even if filtered out,
+        // because the dispatcher holds the summary back until it has seen each of them.
+        if event.kind() != EventKind::Page && !callback.wants(event.kind()) {
+            return Ok(());
+        }
+        let message = QueueMessage::EventV1(EventEnvelope::new(event)).encode();
+        self.backends
+            .queue
+            .publish(&self.ns.events_queue(), vec![message])
+            .await?;
+        Ok(())
+    }
+}
