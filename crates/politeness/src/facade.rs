@@ -1,7 +1,9 @@
 //! [`Politeness`]: what the fetcher worker calls around each fetch.
 //!
 //! ```text
-//! check_robots(url)             -> disallowed? fail the page as robots_disallowed
+//! check_robots_paced(url)       -> Wait(d)? robots.txt must be fetched first and the host
+//!                                  is not ready for a request: re-queue the task
+//!                               -> disallowed? fail the page as robots_disallowed
 //! acquire(url, delays)          -> Wait(d)? re-queue the task with delay d
 //! ... fetch ...
 //! release(lease, status, retry) -> 429/503 back the host off for every worker
@@ -30,6 +32,15 @@ pub struct RobotsVerdict {
     /// The host's `Crawl-delay` for us, uncapped; pass it to [`Politeness::acquire`],
     /// which caps it.
     pub crawl_delay: Option<Duration>,
+}
+
+/// The answer of [`Politeness::check_robots_paced`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RobotsCheck {
+    Verdict(RobotsVerdict),
+    /// robots.txt has to be fetched, and the host's pace allows no request yet: ask
+    /// again after this long.
+    Wait(Duration),
 }
 
 pub struct Politeness {
@@ -84,7 +95,39 @@ impl Politeness {
         &self.config
     }
 
-    /// Whether robots.txt lets us fetch `url`, and the host's Crawl-delay.
+    /// Like [`Self::check_robots`], with the robots.txt request paced like any other
+    /// request to the host: when no worker has the file, fetching it takes one of the
+    /// host's slots and a start of its own, at least `delay` after the previous request
+    /// and before the next one. A site asking for one request per second otherwise sees
+    /// robots.txt and the first page a millisecond apart. When the host is not ready,
+    /// the answer is how long to wait, so the caller delays the task rather than hold a
+    /// fetch slot.
+    pub async fn check_robots_paced(
+        &self,
+        url: &Url,
+        fetcher: &dyn RobotsFetcher,
+    ) -> Result<RobotsCheck, PolitenessError> {
+        if self.robots.cached_rules(url).await?.is_some() {
+            return self
+                .check_robots(url, fetcher)
+                .await
+                .map(RobotsCheck::Verdict);
+        }
+        let lease = match self.acquire(url, None, None).await? {
+            Gate::Granted(lease) => lease,
+            Gate::Wait(delay) => return Ok(RobotsCheck::Wait(delay)),
+        };
+        let verdict = self.check_robots(url, fetcher).await;
+        // How robots.txt answered is not a throttle signal for pages: a 5xx there keeps
+        // the host disallowed for a while anyway.
+        let released = self.release(&lease, None, None).await;
+        let verdict = verdict?;
+        released?;
+        Ok(RobotsCheck::Verdict(verdict))
+    }
+
+    /// Whether robots.txt lets us fetch `url`, and the host's Crawl-delay. The robots.txt
+    /// request, if one is needed, is not paced: see [`Self::check_robots_paced`].
     pub async fn check_robots(
         &self,
         url: &Url,

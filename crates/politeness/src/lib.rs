@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crawler_state::StateBackend;
 
 pub use config::PolitenessConfig;
-pub use facade::{Politeness, RobotsVerdict};
+pub use facade::{Politeness, RobotsCheck, RobotsVerdict};
 pub use gate::{host_key, Backoff, Gate, GateSettings, HostGate, Lease, PaceRules};
 pub use robots::{
     Robots, RobotsConfig, RobotsFetcher, RobotsResponse, RobotsRules, RobotsStore, StoredRobots,

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crawler_politeness::memory::MemoryGate;
-use crawler_politeness::{connect, Gate, HostGate, Lease, Politeness, PolitenessConfig};
+use crawler_politeness::{
+    connect, Gate, HostGate, Lease, Politeness, PolitenessConfig, RobotsCheck,
+};
 use crawler_state::StateBackend;
 
 use common::{url, FakeFetcher, TEST_GATE};
@@ -106,6 +108,45 @@ async fn throttled_answers_back_the_host_off() {
     }
     // The first 503 is the second throttled answer in a row (after the 429 above).
     assert_eq!(waits, vec![400, 800, 1000, 0, 200]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_robots_txt_request_is_paced_like_any_other() {
+    let politeness = Politeness::memory(config());
+    let fetcher = FakeFetcher::new();
+    fetcher.serve(
+        "http://a.test/robots.txt",
+        200,
+        "User-agent: *\nDisallow: /private\n",
+    );
+    let private = url("http://a.test/private/1");
+
+    // A page of the host was just fetched: robots.txt waits its turn, unfetched.
+    let page = lease(&politeness, "http://a.test/x").await;
+    politeness.release(&page, Some(200), None).await.unwrap();
+    let check = politeness.check_robots_paced(&private, &fetcher).await;
+    assert_eq!(
+        check.unwrap(),
+        RobotsCheck::Wait(Duration::from_millis(100))
+    );
+    assert_eq!(fetcher.calls(), 0);
+
+    tokio::time::advance(Duration::from_millis(100)).await;
+    let check = politeness.check_robots_paced(&private, &fetcher).await;
+    let Ok(RobotsCheck::Verdict(verdict)) = check else {
+        panic!("expected a verdict once the host is ready, got {check:?}");
+    };
+    assert!(!verdict.allowed);
+    assert_eq!(fetcher.calls(), 1);
+    // The robots.txt request had a start of its own: the next page waits the delay.
+    assert_eq!(
+        wait_of(&politeness, "http://a.test/y").await,
+        Duration::from_millis(100)
+    );
+    // Once the file is known, checking takes no slot and asks for no wait.
+    let check = politeness.check_robots_paced(&private, &fetcher).await;
+    assert!(matches!(check, Ok(RobotsCheck::Verdict(_))), "{check:?}");
+    assert_eq!(fetcher.calls(), 1);
 }
 
 #[tokio::test(start_paused = true)]

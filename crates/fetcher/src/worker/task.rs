@@ -27,7 +27,7 @@ use url::Url;
 use super::attempt::{classify_status, fail_reason_of, Attempt};
 use super::context::JobCache;
 use super::Backends;
-use crawler_politeness::Gate;
+use crawler_politeness::{Gate, RobotsCheck};
 
 use super::fetchers::{Fetchers, RobotsVia};
 use crate::fetch::HttpFetcher;
@@ -159,7 +159,13 @@ impl TaskRunner {
         let politeness = &self.backends.politeness;
         let crawl_delay = if spec.respect_robots_txt {
             let robots = RobotsVia::new(fetcher);
-            let verdict = politeness.check_robots(&url, &robots).await?;
+            let verdict = match politeness.check_robots_paced(&url, &robots).await? {
+                RobotsCheck::Verdict(verdict) => verdict,
+                RobotsCheck::Wait(delay) => {
+                    metrics::counter!("crawler_host_waits_total").increment(1);
+                    return self.wait_in_queue(task, delay).await;
+                }
+            };
             if !verdict.allowed {
                 let reason = match (verdict.unreachable, robots.network_error()) {
                     (true, Some(network)) => network,

@@ -108,6 +108,22 @@ impl Robots {
         result
     }
 
+    /// The rules of `url`'s host if this worker or the shared store has them, without
+    /// fetching anything: `None` means [`Self::rules_for`] would fetch robots.txt.
+    pub async fn cached_rules(&self, url: &Url) -> Result<Option<RobotsRules>, PolitenessError> {
+        let host = host_key(url)?;
+        if let Some(rules) = self.local.get(&host) {
+            return Ok(Some(rules));
+        }
+        let Some(stored) = self.store.get(&host).await? else {
+            return Ok(None);
+        };
+        let rules = RobotsRules::from_stored(&stored, &self.config.user_agent_token);
+        self.local
+            .put(&host, rules.clone(), self.stored_ttl(&stored));
+        Ok(Some(rules))
+    }
+
     async fn load(
         &self,
         host: &str,

@@ -107,3 +107,31 @@ pub(super) fn next_month(prefix: &str, path: &str) -> String {
 pub(super) fn grown(path: &str) -> String {
     format!("{}/more", path.trim_end_matches('/'))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{grown, next_month};
+    use crate::site::{PageKind, SiteGraph};
+
+    #[test]
+    fn calendar_pages_link_to_the_next_month() {
+        assert_eq!(next_month("/cal/", "/cal/2024-11"), "/cal/2024-12");
+        assert_eq!(next_month("/cal/", "/cal/2024-12"), "/cal/2025-01");
+        assert_eq!(next_month("/cal/", "/cal/index"), "/cal/2000-01");
+        assert_eq!(grown("/grow"), "/grow/more");
+        assert_eq!(grown("/grow/more/"), "/grow/more/more");
+    }
+
+    #[test]
+    fn exact_paths_win_over_the_longest_matching_wildcard() {
+        let graph = SiteGraph::default()
+            .page("/*", PageKind::NotFound)
+            .page("/cal/*", PageKind::Calendar)
+            .page("/cal/index", PageKind::Binary);
+        let key = |path: &str| graph.lookup(path).map(|(key, _)| key.to_string());
+        assert_eq!(key("/cal/index").as_deref(), Some("/cal/index"));
+        assert_eq!(key("/cal/2024-01").as_deref(), Some("/cal/*"));
+        assert_eq!(key("/other").as_deref(), Some("/*"));
+        assert!(SiteGraph::default().lookup("/").is_none());
+    }
+}
