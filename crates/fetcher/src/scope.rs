@@ -12,6 +12,7 @@ pub struct JobContext {
     include: Regex,
     exclude: Option<Regex>,
     start_host: String,
+    start_port: Option<u16>,
     registrable_domain: String,
 }
 
@@ -37,16 +38,19 @@ impl JobContext {
             Some(pattern) => Some(compile(pattern)?),
             None => None,
         };
-        let start_host = Url::parse(&record.spec.start_url)
-            .ok()
+        let start = Url::parse(&record.spec.start_url).ok();
+        let start_host = start
+            .as_ref()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_default();
+        let start_port = start.as_ref().and_then(Url::port_or_known_default);
         let registrable_domain = registrable_domain(&start_host);
         Ok(JobContext {
             record,
             include,
             exclude,
             start_host,
+            start_port,
             registrable_domain,
         })
     }
@@ -84,7 +88,10 @@ impl JobContext {
     fn in_scope(&self, url: &Url) -> bool {
         let host = url.host_str().unwrap_or_default();
         match self.record.spec.scope {
-            Scope::Host => host == self.start_host,
+            // Another port is another server, even on the same host name.
+            Scope::Host => {
+                host == self.start_host && url.port_or_known_default() == self.start_port
+            }
             Scope::Domain => {
                 host == self.registrable_domain
                     || host
@@ -152,6 +159,8 @@ mod tests {
         assert!(c.accepts(&url("http://www.example.co.uk/a"), 0));
         assert!(!c.accepts(&url("http://shop.example.co.uk/a"), 0));
         assert!(!c.accepts(&url("http://other.com/"), 0));
+        assert!(!c.accepts(&url("http://www.example.co.uk:8080/a"), 0));
+        assert!(c.accepts(&url("http://www.example.co.uk:80/a"), 0));
     }
 
     #[test]
