@@ -21,6 +21,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use crawler_core::time::now_ms;
 use crawler_core::{JobId, Namespace};
+use crawler_state::redis_conn;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
 use sha2::{Digest, Sha256};
@@ -43,11 +44,7 @@ pub struct RedisDeliveryStore {
 }
 
 fn map_err(err: redis::RedisError) -> StoreError {
-    if err.is_io_error()
-        || err.is_connection_dropped()
-        || err.is_connection_refusal()
-        || err.is_timeout()
-    {
+    if redis_conn::is_transient(&err) {
         StoreError::Unavailable(err.to_string())
     } else {
         StoreError::Backend(err.to_string())
@@ -64,8 +61,14 @@ fn from_json<T: serde::de::DeserializeOwned>(raw: &str) -> Result<T, StoreError>
 
 impl RedisDeliveryStore {
     pub async fn connect(url: &str, namespace: &str) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url).map_err(map_err)?;
-        let connection = client.get_connection_manager().await.map_err(map_err)?;
+        // Bounded connect and response times, so a silent Redis fails calls instead of
+        // hanging deliveries.
+        let connection = redis_conn::connect(url, redis_conn::DEFAULT_RESPONSE_TIMEOUT)
+            .await
+            .map_err(|e| match e {
+                redis_conn::ConnectError::InvalidUrl(m) => StoreError::Backend(m),
+                redis_conn::ConnectError::Unavailable(m) => StoreError::Unavailable(m),
+            })?;
         Ok(RedisDeliveryStore {
             connection,
             namespace: Namespace::new(namespace),

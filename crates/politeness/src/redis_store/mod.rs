@@ -18,13 +18,13 @@ use std::future::Future;
 use std::time::Duration;
 
 use crawler_core::Namespace;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{RedisError, RedisResult, RetryMethod, Script};
+use crawler_state::redis_conn;
+use redis::aio::ConnectionManager;
+use redis::{RedisError, RedisResult, Script};
 
 use crate::{GateSettings, PolitenessError};
 
-/// How long one call may wait for Redis before failing as unavailable.
-pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
+pub use crawler_state::redis_conn::DEFAULT_RESPONSE_TIMEOUT;
 
 /// The Lua scripts, compiled in; `redis::Script` sends them by SHA1 and loads them on a
 /// `NOSCRIPT` reply, so a restarted Redis needs no set-up.
@@ -71,17 +71,12 @@ impl RedisPoliteness {
         settings: GateSettings,
         timeout: Duration,
     ) -> Result<Self, PolitenessError> {
-        let client = redis::Client::open(url)
-            .map_err(|err| PolitenessError::Backend(format!("invalid Redis URL: {err}")))?;
-        // Few, short reconnection attempts: the timeout bounds each call anyway, and the
-        // next call starts a fresh attempt.
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(timeout))
-            .set_response_timeout(Some(timeout))
-            .set_number_of_retries(2)
-            .set_max_delay(Duration::from_secs(1));
-        let connection =
-            bounded(timeout, ConnectionManager::new_with_config(client, config)).await?;
+        let connection = redis_conn::connect(url, timeout)
+            .await
+            .map_err(|e| match e {
+                redis_conn::ConnectError::InvalidUrl(m) => PolitenessError::Backend(m),
+                redis_conn::ConnectError::Unavailable(m) => PolitenessError::Unavailable(m),
+            })?;
         Ok(RedisPoliteness {
             connection,
             namespace: Namespace::new(namespace),
@@ -103,38 +98,14 @@ impl RedisPoliteness {
         &self,
         request: impl Future<Output = RedisResult<T>>,
     ) -> Result<T, PolitenessError> {
-        bounded(self.timeout, request).await
-    }
-}
-
-async fn bounded<T>(
-    timeout: Duration,
-    request: impl Future<Output = RedisResult<T>>,
-) -> Result<T, PolitenessError> {
-    match tokio::time::timeout(timeout, request).await {
-        Ok(result) => result.map_err(map_error),
-        Err(_) => Err(PolitenessError::Unavailable(format!(
-            "Redis did not answer within {} ms",
-            timeout.as_millis()
-        ))),
+        redis_conn::bounded(self.timeout, request)
+            .await
+            .map_err(map_error)
     }
 }
 
 fn map_error(err: RedisError) -> PolitenessError {
-    // Connection trouble, timeouts and a server that is loading or failing over all pass
-    // with time; anything else (a script bug, a wrong type) fails every time.
-    let transient = err.is_io_error()
-        || err.is_timeout()
-        || err.is_connection_dropped()
-        || err.is_connection_refusal()
-        || matches!(
-            err.retry_method(),
-            RetryMethod::Reconnect
-                | RetryMethod::ReconnectFromInitialConnections
-                | RetryMethod::WaitAndRetry
-                | RetryMethod::RetryImmediately
-        );
-    if transient {
+    if redis_conn::is_transient(&err) {
         PolitenessError::Unavailable(err.to_string())
     } else {
         PolitenessError::Backend(err.to_string())

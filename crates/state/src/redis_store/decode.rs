@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crawler_core::StopReason;
-use redis::{RedisError, RetryMethod};
+use redis::RedisError;
 use serde::de::DeserializeOwned;
 
 use crate::snapshot::JobCounters;
@@ -16,20 +16,7 @@ pub(super) fn map_error(err: RedisError) -> StateError {
     if err.code() == Some(NO_SUCH_JOB) {
         return StateError::NoSuchJob;
     }
-    // Connection trouble, timeouts and a server that is loading or failing over all pass
-    // with time; anything else (a script bug, a wrong type) fails every time.
-    let transient = err.is_io_error()
-        || err.is_timeout()
-        || err.is_connection_dropped()
-        || err.is_connection_refusal()
-        || matches!(
-            err.retry_method(),
-            RetryMethod::Reconnect
-                | RetryMethod::ReconnectFromInitialConnections
-                | RetryMethod::WaitAndRetry
-                | RetryMethod::RetryImmediately
-        );
-    if transient {
+    if crate::redis_conn::is_transient(&err) {
         StateError::Unavailable(err.to_string())
     } else {
         StateError::Backend(err.to_string())

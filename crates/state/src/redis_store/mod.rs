@@ -21,17 +21,17 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use crawler_core::{FetchTask, JobId, JobRecord, JobStatus, Namespace, StopReason, SummaryEvent};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, RedisResult};
 
 use self::decode::{json, map_error, to_json};
 use self::keys::{owner_index, JobKeys};
 use self::scripts::Scripts;
+use crate::redis_conn;
 use crate::snapshot::StoredOutcome;
 use crate::{JobControl, JobPage, PageOutcome, Recorded, StateError, StateStore};
 
-/// How long one call may wait for Redis before failing as unavailable.
-pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
+pub use crate::redis_conn::DEFAULT_RESPONSE_TIMEOUT;
 
 /// How long an ended job's keys stay, unless configured: a week, longer than the webhook
 /// retry schedule, so late deliveries still find the job.
@@ -73,17 +73,12 @@ impl RedisStore {
         namespace: &str,
         timeout: Duration,
     ) -> Result<Self, StateError> {
-        let client = redis::Client::open(url)
-            .map_err(|err| StateError::Backend(format!("invalid Redis URL: {err}")))?;
-        // Few, short reconnection attempts: the caller's timeout bounds each call anyway,
-        // and the next call starts a fresh attempt.
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(timeout))
-            .set_response_timeout(Some(timeout))
-            .set_number_of_retries(2)
-            .set_max_delay(Duration::from_secs(1));
-        let connection =
-            bounded(timeout, ConnectionManager::new_with_config(client, config)).await?;
+        let connection = redis_conn::connect(url, timeout)
+            .await
+            .map_err(|e| match e {
+                redis_conn::ConnectError::InvalidUrl(m) => StateError::Backend(m),
+                redis_conn::ConnectError::Unavailable(m) => StateError::Unavailable(m),
+            })?;
         Ok(RedisStore {
             connection,
             namespace: Namespace::new(namespace),
@@ -103,20 +98,9 @@ impl RedisStore {
     }
 
     async fn run<T>(&self, request: impl Future<Output = RedisResult<T>>) -> Result<T, StateError> {
-        bounded(self.timeout, request).await
-    }
-}
-
-async fn bounded<T>(
-    timeout: Duration,
-    request: impl Future<Output = RedisResult<T>>,
-) -> Result<T, StateError> {
-    match tokio::time::timeout(timeout, request).await {
-        Ok(result) => result.map_err(map_error),
-        Err(_) => Err(StateError::Unavailable(format!(
-            "Redis did not answer within {} ms",
-            timeout.as_millis()
-        ))),
+        redis_conn::bounded(self.timeout, request)
+            .await
+            .map_err(map_error)
     }
 }
 
