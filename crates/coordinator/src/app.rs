@@ -3,12 +3,16 @@
 use std::sync::Arc;
 
 use crawler_config::Settings;
-use crawler_core::Namespace;
+use std::collections::HashMap;
+
+use axum::http::HeaderMap;
+use crawler_core::{JobId, Namespace};
 use crawler_dispatcher::DeliveryStore;
 use crawler_queue::Queue;
 use crawler_state::StateStore;
 
-use crate::auth::AuthMode;
+use crate::auth::{self, AuthMode, Caller};
+use crate::error::ApiError;
 use crate::validate::Rules;
 
 /// The queue and the job store the coordinator works with; which implementations they
@@ -46,6 +50,28 @@ impl AppState {
             settings,
             backends,
             auth,
+        }
+    }
+
+    /// Who is calling, by the key in the header or the query string.
+    pub(crate) fn caller(
+        &self,
+        headers: &HeaderMap,
+        query: &HashMap<String, String>,
+    ) -> Result<Caller, ApiError> {
+        auth::authenticate(
+            &self.auth,
+            &self.settings.api_keys,
+            auth::key_from_parts(headers, query),
+        )
+    }
+
+    /// `job` when `caller` owns it; another key's job answers 404 exactly like a missing
+    /// one, so ids cannot be probed.
+    pub(crate) async fn owned_job(&self, caller: &Caller, job: JobId) -> Result<JobId, ApiError> {
+        match self.backends.state.job(job).await? {
+            Some(record) if record.owner == caller.owner => Ok(job),
+            _ => Err(ApiError::not_found("no such job")),
         }
     }
 

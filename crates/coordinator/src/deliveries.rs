@@ -12,25 +12,8 @@ use crawler_core::JobId;
 use crawler_dispatcher::api::AccessGuard;
 
 use crate::app::AppState;
-use crate::auth::{self, Caller};
-use crate::error::ApiError;
 
 pub(crate) struct CoordinatorAccess(pub Arc<AppState>);
-
-impl CoordinatorAccess {
-    fn caller(
-        &self,
-        headers: &HeaderMap,
-        query: &HashMap<String, String>,
-    ) -> Result<Caller, ApiError> {
-        let app = &self.0;
-        auth::authenticate(
-            &app.auth,
-            &app.settings.api_keys,
-            auth::key_from_parts(headers, query),
-        )
-    }
-}
 
 #[async_trait]
 impl AccessGuard for CoordinatorAccess {
@@ -40,14 +23,14 @@ impl AccessGuard for CoordinatorAccess {
         query: &HashMap<String, String>,
         job: JobId,
     ) -> Result<(), Response> {
-        let caller = self
+        let app = &self.0;
+        let caller = app
             .caller(headers, query)
             .map_err(IntoResponse::into_response)?;
-        match self.0.backends.state.job(job).await {
-            Ok(Some(record)) if record.owner == caller.owner => Ok(()),
-            Ok(_) => Err(ApiError::not_found("no such job").into_response()),
-            Err(e) => Err(ApiError::from(e).into_response()),
-        }
+        app.owned_job(&caller, job)
+            .await
+            .map(|_| ())
+            .map_err(IntoResponse::into_response)
     }
 
     async fn endpoint_access(
@@ -55,7 +38,8 @@ impl AccessGuard for CoordinatorAccess {
         headers: &HeaderMap,
         query: &HashMap<String, String>,
     ) -> Result<(), Response> {
-        self.caller(headers, query)
+        self.0
+            .caller(headers, query)
             .map(|_| ())
             .map_err(IntoResponse::into_response)
     }

@@ -13,24 +13,12 @@ use serde::Serialize;
 
 use super::query_map;
 use crate::app::AppState;
-use crate::auth::{self, Caller};
+use crate::auth::Caller;
 use crate::error::ApiError;
 
 /// Jobs per page when the caller does not say, and the most it may ask for.
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 pub const MAX_PAGE_SIZE: u64 = 100;
-
-fn caller(
-    app: &AppState,
-    headers: &HeaderMap,
-    query: &HashMap<String, String>,
-) -> Result<Caller, ApiError> {
-    auth::authenticate(
-        &app.auth,
-        &app.settings.api_keys,
-        auth::key_from_parts(headers, query),
-    )
-}
 
 fn no_such_job() -> ApiError {
     ApiError::not_found("no such job")
@@ -39,10 +27,7 @@ fn no_such_job() -> ApiError {
 /// The id of a job `caller` owns, or 404.
 async fn owned_job(app: &AppState, caller: &Caller, raw_id: &str) -> Result<JobId, ApiError> {
     let id: JobId = raw_id.parse().map_err(|_| no_such_job())?;
-    match app.backends.state.job(id).await? {
-        Some(record) if record.owner == caller.owner => Ok(id),
-        _ => Err(no_such_job()),
-    }
+    app.owned_job(caller, id).await
 }
 
 async fn current_status(app: &AppState, id: JobId) -> Result<Json<JobStatus>, ApiError> {
@@ -60,7 +45,7 @@ pub async fn status(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Json<JobStatus>, ApiError> {
-    let caller = caller(&app, &headers, &query_map(query.as_deref()))?;
+    let caller = app.caller(&headers, &query_map(query.as_deref()))?;
     let id = owned_job(&app, &caller, &id).await?;
     current_status(&app, id).await
 }
@@ -73,7 +58,7 @@ pub async fn cancel(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Json<JobStatus>, ApiError> {
-    let caller = caller(&app, &headers, &query_map(query.as_deref()))?;
+    let caller = app.caller(&headers, &query_map(query.as_deref()))?;
     let id = owned_job(&app, &caller, &id).await?;
     app.backends
         .state
@@ -105,7 +90,7 @@ pub async fn list(
     RawQuery(query): RawQuery,
 ) -> Result<Json<JobList>, ApiError> {
     let query = query_map(query.as_deref());
-    let caller = caller(&app, &headers, &query)?;
+    let caller = app.caller(&headers, &query)?;
     let (offset, limit) = page_window(&query)?;
     let page = app
         .backends
