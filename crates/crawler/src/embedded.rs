@@ -44,11 +44,7 @@ impl Embedded {
             });
         }
         if options.dispatcher {
-            let dispatcher_backends = crawler_dispatcher::Backends {
-                queue: backends.queue.clone(),
-                state: backends.state.clone(),
-                deliveries: backends.deliveries.clone(),
-            };
+            let dispatcher_backends = backends.dispatcher();
             let config = config.clone();
             let stopped = stop.clone().cancelled_owned();
             roles.spawn(async move {

@@ -74,6 +74,15 @@ pub fn memory_services(config: &Settings) -> Services {
 }
 
 impl Services {
+    /// What a webhook dispatcher needs.
+    pub fn dispatcher(&self) -> crawler_dispatcher::Backends {
+        crawler_dispatcher::Backends {
+            queue: self.queue.clone(),
+            state: self.state.clone(),
+            deliveries: self.deliveries.clone(),
+        }
+    }
+
     /// What a fetcher worker needs.
     pub fn worker(&self, tap: Option<WorkerTap>) -> crawler_fetcher::worker::Backends {
         crawler_fetcher::worker::Backends {
@@ -93,6 +102,15 @@ impl Services {
             state: self.state.clone(),
             deliveries: self.deliveries.clone(),
         }
+    }
+}
+
+/// Ends a role's process: nothing on success, else one line (causes included, for people
+/// and log shippers alike) and exit status 1.
+pub fn exit_on_error(role: &str, outcome: anyhow::Result<()>) {
+    if let Err(error) = outcome {
+        eprintln!("{role}: {error:#}");
+        std::process::exit(1);
     }
 }
 

@@ -10,9 +10,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
-use crawler::runtime::{connect_distributed, shutdown_signal};
+use crawler::runtime::{connect_distributed, exit_on_error, shutdown_signal};
 use crawler_config::{init_tracing, Settings};
-use crawler_coordinator::Backends;
 
 #[derive(Parser)]
 #[command(
@@ -27,11 +26,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() {
-    if let Err(error) = start().await {
-        // One line, causes included, for people and for log shippers alike.
-        eprintln!("coordinator: {error:#}");
-        std::process::exit(1);
-    }
+    exit_on_error("coordinator", start().await);
 }
 
 async fn start() -> anyhow::Result<()> {
@@ -43,11 +38,12 @@ async fn start() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(settings.http_addr)
         .await
         .with_context(|| format!("cannot listen on {}", settings.http_addr))?;
-    let backends = Backends {
-        queue: services.queue,
-        state: services.state,
-        deliveries: services.deliveries,
-    };
-    crawler_coordinator::run(settings, backends, listener, shutdown_signal()).await?;
+    crawler_coordinator::run(
+        settings,
+        services.coordinator(),
+        listener,
+        shutdown_signal(),
+    )
+    .await?;
     Ok(())
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
-use crawler::runtime::{connect_distributed, shutdown_signal, spawn_metrics};
+use crawler::runtime::{connect_distributed, exit_on_error, shutdown_signal, spawn_metrics};
 use crawler_config::{init_tracing, Settings};
 use crawler_fetcher::worker;
 
@@ -22,14 +22,18 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() {
+    exit_on_error("fetcher-worker", start().await);
+}
+
+async fn start() -> anyhow::Result<()> {
     let args = Args::parse();
     let config = Arc::new(Settings::load(args.config.as_deref())?);
     init_tracing(config.log_format);
     spawn_metrics(&config).await?;
+    // The broker and Redis may start after us: wait for them.
     let services = connect_distributed(&config).await;
-    let backends = services.worker(None);
-    worker::run(config, backends, shutdown_signal())
+    worker::run(config, services.worker(None), shutdown_signal())
         .await
         .context("fetcher worker failed")
 }

@@ -6,9 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Parser;
-use crawler::runtime::{connect_distributed, shutdown_signal, spawn_metrics};
+use crawler::runtime::{connect_distributed, exit_on_error, shutdown_signal, spawn_metrics};
 use crawler_config::{init_tracing, Settings};
-use crawler_dispatcher::Backends;
 
 #[derive(Parser)]
 #[command(about = "Delivers crawl events to the jobs' webhooks, signed and retried")]
@@ -20,10 +19,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() {
-    if let Err(error) = start().await {
-        eprintln!("webhook-dispatcher: {error:#}");
-        std::process::exit(1);
-    }
+    exit_on_error("webhook-dispatcher", start().await);
 }
 
 async fn start() -> anyhow::Result<()> {
@@ -34,11 +30,6 @@ async fn start() -> anyhow::Result<()> {
 
     // The broker and Redis may start after us (compose, systemd): wait for them.
     let services = connect_distributed(&settings).await;
-    let backends = Backends {
-        queue: services.queue,
-        state: services.state,
-        deliveries: services.deliveries,
-    };
-    crawler_dispatcher::run(settings, backends, shutdown_signal()).await?;
+    crawler_dispatcher::run(settings, services.dispatcher(), shutdown_signal()).await?;
     Ok(())
 }
