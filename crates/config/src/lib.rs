@@ -109,7 +109,13 @@ impl Settings {
 
     /// The layered sources, exposed so tests and the CLI can add their own on top.
     pub fn figment(file: Option<&Path>) -> Figment {
-        let mut figment = Figment::from(Toml::string(DEFAULTS_TOML));
+        Self::figment_over(Figment::from(Toml::string(DEFAULTS_TOML)), file)
+    }
+
+    /// The file and environment layers over `defaults`: for a program whose defaults
+    /// differ from the compiled-in ones (`crawler crawl` allows private networks).
+    pub fn figment_over(defaults: Figment, file: Option<&Path>) -> Figment {
+        let mut figment = defaults;
         if let Some(path) = file {
             figment = figment.merge(Toml::file_exact(path));
         }

@@ -10,7 +10,7 @@ use crawler_config::Settings;
 use crawler_coordinator::auth::AuthMode;
 use crawler_coordinator::AppState;
 use crawler_core::{JobId, JobStatus, StopReason};
-use figment::providers::{Env, Format, Serialized, Toml};
+use figment::providers::{Format, Serialized, Toml};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
@@ -20,14 +20,11 @@ use crate::runtime::Services;
 /// may be crawled (the user crawls from their own machine, often their own dev server),
 /// then the config file, then CRAWLER_* variables.
 pub fn settings(file: Option<&Path>) -> anyhow::Result<Settings> {
-    let mut figment = figment::Figment::from(Toml::string(crawler_config::DEFAULTS_TOML))
+    let defaults = figment::Figment::from(Toml::string(crawler_config::DEFAULTS_TOML))
         .merge(Serialized::default("allow_private_networks", true));
-    if let Some(path) = file {
-        figment = figment.merge(Toml::file_exact(path));
-    }
-    let figment =
-        figment.merge(Env::prefixed("CRAWLER_").ignore(&["config", "api_url", "api_key"]));
-    Ok(Settings::from_figment(figment)?)
+    Ok(Settings::from_figment(Settings::figment_over(
+        defaults, file,
+    ))?)
 }
 
 /// A job the local coordinator accepted.
