@@ -132,7 +132,11 @@ impl TaskRunner {
                 return self.wait_in_queue(task, wait).await;
             }
         }
-        if state.mark_started(task.job_id).await? {
+        // The first fetch of a job is its start URL's: nothing else is queued until that
+        // page's links are admitted, and only it has depth 0. So only that task asks the
+        // store (once per job rather than once per page); the flag there keeps a
+        // redelivered start task from announcing the job twice.
+        if task.depth == 0 && state.mark_started(task.job_id).await? {
             let started = WebhookEvent::Started(StartedEvent {
                 job_id: task.job_id,
                 start_url: ctx.record.spec.start_url.clone(),
