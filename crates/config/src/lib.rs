@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 pub use durations::parse_duration_list;
 pub use keys::{ApiKey, ApiKeys, Plan};
-pub use logging::init_tracing;
+pub use logging::{init_tracing, init_tracing_with};
 
 /// The defaults, with a comment on every key; also the source of docs/configuration.md.
 pub const DEFAULTS_TOML: &str = include_str!("../config.default.toml");

@@ -12,14 +12,6 @@ pub mod sink;
 /// commands, whose output is for people; `info` for `serve`. `RUST_LOG` overrides both.
 /// Colours only on a terminal, so a log redirected to a file has no escape codes.
 pub fn init_logging(quiet: bool) {
-    use std::io::IsTerminal;
-    use tracing_subscriber::EnvFilter;
     let default = if quiet { "warn" } else { "info" };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(colour)
-        .try_init();
+    crawler_config::init_tracing_with(crawler_config::LogFormat::Text, default);
 }
