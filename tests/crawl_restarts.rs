@@ -46,7 +46,11 @@ async fn crawl_through(action: &'static str) {
     let _serial = SERIAL.lock().await;
     let site = TestSite::serve_slowly(SiteGraph::generated(PAGES), Duration::from_millis(2)).await;
     let receiver = Receiver::start().await;
-    let settings = [("CRAWLER_WORKER_CONCURRENCY", "8".to_string())];
+    let settings = [
+        ("CRAWLER_WORKER_CONCURRENCY", "8".to_string()),
+        // Workers and the dispatcher answer /readyz on a port of their own.
+        ("CRAWLER_METRICS_ADDR", "127.0.0.1:0".to_string()),
+    ];
     let cluster = Cluster::start(
         crawler_testkit::binaries!(),
         Deployment::Distributed { workers: 2 },
@@ -63,23 +67,30 @@ async fn crawl_through(action: &'static str) {
         .as_str()
         .expect("jobId")
         .to_string();
+    let probes = RoleProbes::of(&cluster).await;
+    assert_eq!(
+        probes.statuses().await,
+        [200, 200, 200],
+        "all ready at first"
+    );
     receiver
         .wait_until(Duration::from_secs(60), "a tenth of the pages", |r| {
             events_of(r, &job, "crawl.page").len() >= PAGES / 10
         })
         .await;
-    // Watch readiness while the server is down: the coordinator must say it is not ready.
+    // Watch readiness while the server is down: every role must say it is not ready.
     let restarting = tokio::spawn(restart(action, 3));
-    let mut saw_not_ready = false;
+    let mut saw_not_ready = [false; 3];
     while !restarting.is_finished() {
-        let (status, _) = cluster.get("/readyz").await;
-        saw_not_ready |= status == 503;
+        for (saw, status) in saw_not_ready.iter_mut().zip(probes.statuses().await) {
+            *saw |= status == 503;
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     restarting.await.expect("restart");
-    assert!(
-        saw_not_ready,
-        "/readyz never said not ready during the outage"
+    assert_eq!(
+        saw_not_ready, [true; 3],
+        "/readyz of coordinator, worker and dispatcher said 503 during the outage"
     );
 
     let received = wait_summary(&receiver, &job, Duration::from_secs(240)).await;
@@ -96,8 +107,59 @@ async fn crawl_through(action: &'static str) {
         expected.len(),
         "one page event per page"
     );
-    let (ready, _) = cluster.get("/readyz").await;
-    assert_eq!(ready, 200, "the coordinator is ready again");
+    probes.wait_all_ready(Duration::from_secs(15)).await;
+}
+
+/// The `/readyz` of the coordinator, of the first worker and of the dispatcher.
+struct RoleProbes {
+    urls: [String; 3],
+    client: reqwest::Client,
+}
+
+impl RoleProbes {
+    async fn of(cluster: &Cluster) -> RoleProbes {
+        let worker = cluster.workers[0].wait_for_listening().await;
+        let dispatcher = cluster.dispatchers[0].wait_for_listening().await;
+        RoleProbes {
+            urls: [
+                format!("{}/readyz", cluster.api),
+                format!("http://{worker}/readyz"),
+                format!("http://{dispatcher}/readyz"),
+            ],
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// Each role's answer; 0 when it did not answer at all.
+    async fn statuses(&self) -> [u16; 3] {
+        let mut statuses = [0; 3];
+        for (status, url) in statuses.iter_mut().zip(&self.urls) {
+            let answer = self
+                .client
+                .get(url)
+                .timeout(Duration::from_secs(5))
+                .send()
+                .await;
+            *status = answer.map(|r| r.status().as_u16()).unwrap_or(0);
+        }
+        statuses
+    }
+
+    /// Every role reconnects on its own; the last may lag the end of the crawl a little.
+    async fn wait_all_ready(&self, timeout: Duration) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let statuses = self.statuses().await;
+            if statuses == [200; 3] {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "roles not ready again after the outage: {statuses:?} (coordinator, worker, dispatcher)"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

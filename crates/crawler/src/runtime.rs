@@ -3,7 +3,7 @@
 //! and SIGTERM into a shutdown future.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crawler_core::WebhookEvent;
@@ -13,6 +13,7 @@ use crawler_dispatcher::store::{self as delivery_store, DeliveryBackend, Deliver
 use crawler_politeness::{Politeness, PolitenessConfig};
 use crawler_queue::{Queue, QueueBackend};
 use crawler_state::{StateBackend, StateStore};
+use crawler_telemetry::readiness::{probe, Readiness};
 
 /// Where the embedded mode receives a copy of every event.
 pub type WorkerTap = tokio::sync::mpsc::UnboundedSender<WebhookEvent>;
@@ -114,22 +115,48 @@ pub fn exit_on_error(role: &str, outcome: anyhow::Result<()>) {
     }
 }
 
-/// Serves `/metrics` on the configured `metrics_addr`, if any, for roles without an API.
-pub async fn spawn_metrics(config: &Settings) -> anyhow::Result<()> {
-    if config.metrics_addr.is_empty() {
-        return Ok(());
+/// For roles without an API (fetcher workers, dispatchers): serves `/metrics`, `/healthz`
+/// and `/readyz` on the configured `metrics_addr`, if any, then connects to the backends.
+/// The listener comes first so that metrics and liveness answer while the broker or Redis
+/// is still down; `/readyz` says 503 until both answer.
+pub async fn connect_with_metrics(config: &Settings) -> anyhow::Result<Services> {
+    let connected: Arc<OnceLock<Services>> = Arc::default();
+    if !config.metrics_addr.is_empty() {
+        let listener = tokio::net::TcpListener::bind(config.metrics_addr.as_str())
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!("cannot listen on metrics_addr {}: {e}", config.metrics_addr)
+            })?;
+        let readiness = backends_readiness(connected.clone());
+        tokio::spawn(async move {
+            let serving =
+                crawler_telemetry::serve_metrics(listener, readiness, std::future::pending());
+            if let Err(e) = serving.await {
+                tracing::warn!(error = %e, "metrics listener stopped");
+            }
+        });
     }
-    let listener = tokio::net::TcpListener::bind(config.metrics_addr.as_str())
-        .await
-        .map_err(|e| {
-            anyhow::anyhow!("cannot listen on metrics_addr {}: {e}", config.metrics_addr)
-        })?;
-    tokio::spawn(async move {
-        if let Err(e) = crawler_telemetry::serve_metrics(listener, std::future::pending()).await {
-            tracing::warn!(error = %e, "metrics listener stopped");
+    let services = connect_distributed(config).await;
+    // Only this function sets it, once.
+    let _ = connected.set(services.clone());
+    Ok(services)
+}
+
+/// The broker and the job store, each up only once connected and answering.
+fn backends_readiness(connected: Arc<OnceLock<Services>>) -> Readiness {
+    Readiness::new(move || {
+        let services = connected.get().cloned();
+        async move {
+            let Some(services) = services else {
+                return vec![("queue", false), ("state", false)];
+            };
+            let (queue, state) = tokio::join!(
+                probe(services.queue.is_ready()),
+                probe(services.state.is_ready()),
+            );
+            vec![("queue", queue), ("state", state)]
         }
-    });
-    Ok(())
+    })
 }
 
 /// Calls `connect` until it succeeds, logging each failure and backing off up to 5 s.

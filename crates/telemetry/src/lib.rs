@@ -3,14 +3,17 @@
 //! Roles count through the `metrics` facade (`metrics::counter!`), so the same code works in
 //! a distributed role and in the embedded mode, where one process exports everything. The
 //! recorder is installed once per process, on first use. The coordinator serves the text on
-//! its API's `/metrics`; the fetcher workers and dispatchers, which have no API, serve it on
-//! `metrics_addr` when that is set.
+//! its API's `/metrics`; the fetcher workers and dispatchers, which have no API, serve it,
+//! with `/healthz` and `/readyz`, on `metrics_addr` when that is set.
+
+pub mod readiness;
 
 use std::future::Future;
 use std::sync::OnceLock;
 
 use axum::routing::get;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+pub use readiness::Readiness;
 use tokio::net::TcpListener;
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -36,17 +39,28 @@ pub fn render() -> String {
     handle.render()
 }
 
-/// Serves `GET /metrics` (and `GET /healthz`) on `listener` until `shutdown`.
+/// Serves `GET /metrics`, `GET /healthz` and `GET /readyz` (answered by `readiness`) on
+/// `listener` until `shutdown`.
 pub async fn serve_metrics(
     listener: TcpListener,
+    readiness: Readiness,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     prometheus();
     let app = axum::Router::new()
         .route("/metrics", get(|| async { render() }))
-        .route("/healthz", get(|| async { "ok" }));
+        .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/readyz",
+            get(move || {
+                let readiness = readiness.clone();
+                async move { readiness.answer().await }
+            }),
+        );
     if let Ok(addr) = listener.local_addr() {
-        tracing::info!("metrics on http://{addr}/metrics");
+        // The same "listening on http://ADDR" line as the coordinator's API, so tools (and
+        // the tests) find any role's address one way.
+        tracing::info!("listening on http://{addr} (/metrics, /healthz, /readyz)");
     }
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
@@ -60,7 +74,12 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         super::prometheus();
-        tokio::spawn(super::serve_metrics(listener, std::future::pending()));
+        let ready = super::Readiness::new(|| async { vec![("queue", true)] });
+        tokio::spawn(super::serve_metrics(
+            listener,
+            ready,
+            std::future::pending(),
+        ));
         metrics::counter!("crawler_test_total", "kind" => "x").increment(3);
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
         use tokio::io::{AsyncReadExt, AsyncWriteExt};

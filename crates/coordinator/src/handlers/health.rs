@@ -1,19 +1,16 @@
 //! Liveness, readiness and metrics.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
+use crawler_telemetry::readiness::{self, probe};
 use serde_json::json;
 
 use crate::app::AppState;
 use crate::metrics;
-
-/// Longest a readiness probe waits for a backend before calling it down.
-const READY_PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The process is alive and serving HTTP; says nothing about the backends.
 pub async fn healthz() -> impl IntoResponse {
@@ -22,36 +19,11 @@ pub async fn healthz() -> impl IntoResponse {
 
 /// Ready when both the broker and the job store answer; 503 naming the ones that do not.
 pub async fn readyz(State(app): State<Arc<AppState>>) -> impl IntoResponse {
-    let probe = |ready: bool| if ready { "up" } else { "down" };
     let (queue, state) = tokio::join!(
-        tokio::time::timeout(READY_PROBE_TIMEOUT, app.backends.queue.is_ready()),
-        tokio::time::timeout(READY_PROBE_TIMEOUT, app.backends.state.is_ready()),
+        probe(app.backends.queue.is_ready()),
+        probe(app.backends.state.is_ready()),
     );
-    let queue_up = queue.unwrap_or(false);
-    let state_up = state.unwrap_or(false);
-    if queue_up && state_up {
-        return (
-            StatusCode::OK,
-            Json(json!({"status": "ready", "queue": "up", "state": "up"})),
-        );
-    }
-    let down: Vec<&str> = [
-        (!queue_up).then_some("queue"),
-        (!state_up).then_some("state"),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    let message = format!("not ready: {} unreachable", down.join(" and "));
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        Json(json!({
-            "status": "unavailable",
-            "queue": probe(queue_up),
-            "state": probe(state_up),
-            "error": {"field": null, "message": message},
-        })),
-    )
+    readiness::response(&[("queue", queue), ("state", state)])
 }
 
 /// Prometheus exposition text.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
-use crawler::runtime::{connect_distributed, exit_on_error, shutdown_signal, spawn_metrics};
+use crawler::runtime::{connect_with_metrics, exit_on_error, shutdown_signal};
 use crawler_config::{init_tracing, Settings};
 use crawler_fetcher::worker;
 
@@ -30,9 +30,8 @@ async fn start() -> anyhow::Result<()> {
     let args = Args::parse();
     let config = Arc::new(Settings::load(args.config.as_deref())?);
     init_tracing(config.log_format);
-    spawn_metrics(&config).await?;
     // The broker and Redis may start after us: wait for them.
-    let services = connect_distributed(&config).await;
+    let services = connect_with_metrics(&config).await?;
     worker::run(config, services.worker(None), shutdown_signal())
         .await
         .context("fetcher worker failed")

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Parser;
-use crawler::runtime::{connect_distributed, exit_on_error, shutdown_signal, spawn_metrics};
+use crawler::runtime::{connect_with_metrics, exit_on_error, shutdown_signal};
 use crawler_config::{init_tracing, Settings};
 
 #[derive(Parser)]
@@ -26,10 +26,9 @@ async fn start() -> anyhow::Result<()> {
     let args = Args::parse();
     let settings = Arc::new(Settings::load(args.config.as_deref())?);
     init_tracing(settings.log_format);
-    spawn_metrics(&settings).await?;
 
     // The broker and Redis may start after us (compose, systemd): wait for them.
-    let services = connect_distributed(&settings).await;
+    let services = connect_with_metrics(&settings).await?;
     crawler_dispatcher::run(settings, services.dispatcher(), shutdown_signal()).await?;
     Ok(())
 }
