@@ -9,7 +9,7 @@ use std::time::Duration;
 mod support;
 
 use crawler_testkit::cluster::{Cluster, Deployment};
-use crawler_testkit::receiver::Receiver;
+use crawler_testkit::receiver::{Behaviour, Receiver};
 use crawler_testkit::site::{PageKind, SiteGraph, TestSite};
 use serde_json::{json, Value};
 use support::{events_of, pages_by_url, wait_summary};
@@ -302,7 +302,7 @@ async fn a_hanging_receiver_does_not_slow_the_crawl(deployment: Deployment) {
     let with_healthy_receiver = started.elapsed();
 
     let hanging = Receiver::start().await;
-    hanging.set_hang(true);
+    hanging.set_behaviour(Behaviour::Hang);
     let started = std::time::Instant::now();
     let job = submit(&cluster, job_body(&hanging)).await;
     let status = wait_finished(&cluster, &job).await;
@@ -324,7 +324,7 @@ async fn a_hanging_receiver_does_not_slow_the_crawl(deployment: Deployment) {
     );
 
     // The events waited; they arrive once the receiver answers again.
-    hanging.set_hang(false);
+    hanging.set_behaviour(Behaviour::Ok);
     let received = wait_summary(&hanging, &job, Duration::from_secs(120)).await;
     let delivered = pages_by_url(&received, &job);
     assert_eq!(

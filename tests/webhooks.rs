@@ -4,22 +4,20 @@
 
 #[path = "webhooks/harness.rs"]
 mod harness;
-#[path = "webhooks/receiver.rs"]
-mod receiver;
 
 use std::time::Duration;
 
 use crawler_core::time::now_ms;
 use crawler_core::{EventKind, PayloadMode, StartedEvent, WebhookEvent};
+use crawler_testkit::receiver::{signature_is_valid, Behaviour, Receiver};
 use harness::{callback, page, summary, Harness, SECRET, WAIT};
-use receiver::{signature_is_valid, Behaviour, Receiver};
 
 #[tokio::test]
 async fn every_event_is_signed_filtered_and_carries_custom_headers() {
     let mut h = Harness::new(|_| {}).await;
     h.start_dispatcher();
-    let rx = Receiver::start(Behaviour::Ok).await;
-    let mut hook = callback(&rx.url, &[EventKind::Page, EventKind::Finished]);
+    let rx = Receiver::start_with(Behaviour::Ok).await;
+    let mut hook = callback(&rx.url(), &[EventKind::Page, EventKind::Finished]);
     hook.headers = [
         ("Authorization", "Bearer token-1"),
         ("Content-Type", "text/plain"),
@@ -57,23 +55,30 @@ async fn every_event_is_signed_filtered_and_carries_custom_headers() {
     let now = now_ms() / 1000;
     for request in &got {
         assert!(signature_is_valid(SECRET, request), "bad signature");
-        let id = request.header("webhook-id");
+        let id = request.header("webhook-id").unwrap_or("");
         let envelope = sent
             .iter()
             .find(|e| e.event_id == id)
             .expect("webhook-id is the event id");
         assert_eq!(request.json()["event"], envelope.event.kind().as_str());
-        let timestamp: u64 = request.header("webhook-timestamp").parse().unwrap();
+        let timestamp: u64 = request
+            .header("webhook-timestamp")
+            .unwrap_or("")
+            .parse()
+            .unwrap();
         assert!(
             timestamp.abs_diff(now) < 60,
             "timestamp {timestamp} vs {now}"
         );
-        assert_eq!(request.header("content-type"), "application/json");
-        assert_eq!(request.header("authorization"), "Bearer token-1");
-        assert_eq!(request.header("x-crawler-job-id"), job.to_string());
+        assert_eq!(request.header("content-type"), Some("application/json"));
+        assert_eq!(request.header("authorization"), Some("Bearer token-1"));
+        assert_eq!(
+            request.header("x-crawler-job-id"),
+            Some(job.to_string().as_str())
+        );
         assert!(request
             .header("user-agent")
-            .starts_with("crawler-webhooks/"));
+            .is_some_and(|ua| ua.starts_with("crawler-webhooks/")));
         assert_eq!(
             request.headers.get_all("webhook-signature").iter().count(),
             1
@@ -91,9 +96,9 @@ async fn every_event_is_signed_filtered_and_carries_custom_headers() {
 async fn a_receiver_failing_twice_gets_the_event_on_the_third_attempt_with_the_same_id() {
     let mut h = Harness::new(|s| s.webhook_retry_schedule = "200ms,200ms,200ms".into()).await;
     h.start_dispatcher();
-    let rx = Receiver::start(Behaviour::FailFirst(2)).await;
+    let rx = Receiver::start_with(Behaviour::FailFirst(2)).await;
     let job = h
-        .create_job(callback(&rx.url, &EventKind::defaults()))
+        .create_job(callback(&rx.url(), &EventKind::defaults()))
         .await;
     let sent = h.publish(vec![page(job, "/retry", "x")]).await;
 
@@ -105,7 +110,7 @@ async fn a_receiver_failing_twice_gets_the_event_on_the_third_attempt_with_the_s
     );
     assert!(all
         .iter()
-        .all(|r| r.header("webhook-id") == sent[0].event_id));
+        .all(|r| r.header("webhook-id") == Some(sent[0].event_id.as_str())));
     assert!(all.iter().all(|r| signature_is_valid(SECRET, r)));
 
     let attempts = h.deliveries.attempts(job, &sent[0].event_id).await.unwrap();
@@ -122,9 +127,9 @@ async fn a_receiver_failing_twice_gets_the_event_on_the_third_attempt_with_the_s
 async fn exhausted_events_are_listed_with_every_attempt_and_replay_delivers_them() {
     let mut h = Harness::new(|s| s.webhook_retry_schedule = "100ms,100ms".into()).await;
     h.start_dispatcher();
-    let rx = Receiver::start(Behaviour::Always(503)).await;
+    let rx = Receiver::start_with(Behaviour::Always(503)).await;
     let job = h
-        .create_job(callback(&rx.url, &EventKind::defaults()))
+        .create_job(callback(&rx.url(), &EventKind::defaults()))
         .await;
     let sent = h.publish(vec![page(job, "/dead", "x")]).await;
 
@@ -154,7 +159,7 @@ async fn exhausted_events_are_listed_with_every_attempt_and_replay_delivers_them
         .await;
     assert_eq!(replay["replayed"], 1);
     let got = rx.wait_accepted(1, WAIT).await;
-    assert_eq!(got[0].header("webhook-id"), sent[0].event_id);
+    assert_eq!(got[0].header("webhook-id"), Some(sent[0].event_id.as_str()));
     assert!(signature_is_valid(SECRET, &got[0]));
     let listing = h.get_json(&path).await;
     assert_eq!(listing["deliveries"].as_array().unwrap().len(), 0);
@@ -168,9 +173,9 @@ async fn a_disabled_endpoint_dead_letters_without_requests_until_reenabled_and_r
     })
     .await;
     h.start_dispatcher();
-    let rx = Receiver::start(Behaviour::Always(500)).await;
+    let rx = Receiver::start_with(Behaviour::Always(500)).await;
     let job = h
-        .create_job(callback(&rx.url, &EventKind::defaults()))
+        .create_job(callback(&rx.url(), &EventKind::defaults()))
         .await;
 
     // Two failed attempts of the first event disable the endpoint.
@@ -180,7 +185,7 @@ async fn a_disabled_endpoint_dead_letters_without_requests_until_reenabled_and_r
     assert_eq!(rx.received().len(), 2);
     assert!(
         h.deliveries
-            .endpoint_health(&rx.url)
+            .endpoint_health(&rx.url())
             .await
             .unwrap()
             .disabled
@@ -205,7 +210,10 @@ async fn a_disabled_endpoint_dead_letters_without_requests_until_reenabled_and_r
 
     rx.set_behaviour(Behaviour::Ok);
     let answer = h
-        .post_json("/v1/webhooks/reenable", serde_json::json!({"url": rx.url}))
+        .post_json(
+            "/v1/webhooks/reenable",
+            serde_json::json!({"url": rx.url()}),
+        )
         .await;
     assert_eq!(answer["wasDisabled"], true);
     let replay = h
@@ -216,7 +224,10 @@ async fn a_disabled_endpoint_dead_letters_without_requests_until_reenabled_and_r
         .await;
     assert_eq!(replay["replayed"], 3);
     let got = rx.wait_accepted(3, WAIT).await;
-    let mut ids: Vec<&str> = got.iter().map(|r| r.header("webhook-id")).collect();
+    let mut ids: Vec<&str> = got
+        .iter()
+        .map(|r| r.header("webhook-id").unwrap_or(""))
+        .collect();
     ids.sort();
     let mut expected: Vec<&str> = first
         .iter()
@@ -233,9 +244,9 @@ async fn the_summary_waits_for_the_first_attempt_of_every_page_event() {
     h.start_dispatcher();
     // Every first attempt of a page fails, so pages stay in their retry delay while the
     // summary may go: what counts is that each page had its first attempt.
-    let rx = Receiver::start(Behaviour::FailFirst(1)).await;
+    let rx = Receiver::start_with(Behaviour::FailFirst(1)).await;
     let job = h
-        .create_job(callback(&rx.url, &EventKind::defaults()))
+        .create_job(callback(&rx.url(), &EventKind::defaults()))
         .await;
     let paths = ["/p1", "/p2", "/p3"];
 
@@ -247,7 +258,7 @@ async fn the_summary_waits_for_the_first_attempt_of_every_page_event() {
         .await;
 
     let received = rx
-        .wait_until("the summary", WAIT, |r| {
+        .wait_until(WAIT, "the summary", |r| {
             r.iter().any(|r| r.event() == "crawl.finished")
         })
         .await;
@@ -271,9 +282,9 @@ async fn the_summary_waits_for_the_first_attempt_of_every_page_event() {
 async fn large_bodies_are_left_out_with_a_link_and_thin_payloads_carry_none() {
     let mut h = Harness::new(|s| s.webhook_inline_body_limit = 1_000).await;
     h.start_dispatcher();
-    let rx = Receiver::start(Behaviour::Ok).await;
-    let full_job = h.create_job(callback(&rx.url, &[EventKind::Page])).await;
-    let mut thin = callback(&rx.url, &[EventKind::Page]);
+    let rx = Receiver::start_with(Behaviour::Ok).await;
+    let full_job = h.create_job(callback(&rx.url(), &[EventKind::Page])).await;
+    let mut thin = callback(&rx.url(), &[EventKind::Page]);
     thin.payload = PayloadMode::Thin;
     let thin_job = h.create_job(thin).await;
 

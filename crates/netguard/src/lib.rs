@@ -45,36 +45,29 @@ pub enum GuardError {
 /// itself must still go through [`PublicOnlyResolver`] and [`check_ip_literal`], since
 /// DNS answers can change between now and the connection.
 pub async fn check_url(url: &Url, allow_private: bool) -> Result<(), GuardError> {
-    if allow_private {
+    check_ip_literal(url, allow_private)?;
+    let (false, Some(Host::Domain(domain))) = (allow_private, url.host()) else {
         return Ok(());
+    };
+    let port = url.port_or_known_default().unwrap_or(80);
+    let addrs = tokio::net::lookup_host((domain, port))
+        .await
+        .map_err(|e| GuardError::Resolve {
+            host: domain.to_string(),
+            error: e.to_string(),
+        })?;
+    let mut any = false;
+    for addr in addrs {
+        any = true;
+        check_ip(domain, addr.ip())?;
     }
-    match url.host() {
-        None => Err(GuardError::MissingHost),
-        Some(Host::Ipv4(ip)) => check_ip(&url_host(url), ip.into()),
-        Some(Host::Ipv6(ip)) => check_ip(&url_host(url), ip.into()),
-        Some(Host::Domain(domain)) => {
-            let port = url.port_or_known_default().unwrap_or(80);
-            let addrs =
-                tokio::net::lookup_host((domain, port))
-                    .await
-                    .map_err(|e| GuardError::Resolve {
-                        host: domain.to_string(),
-                        error: e.to_string(),
-                    })?;
-            let mut any = false;
-            for addr in addrs {
-                any = true;
-                check_ip(domain, addr.ip())?;
-            }
-            if any {
-                Ok(())
-            } else {
-                Err(GuardError::Resolve {
-                    host: domain.to_string(),
-                    error: "the name has no addresses".to_string(),
-                })
-            }
-        }
+    if any {
+        Ok(())
+    } else {
+        Err(GuardError::Resolve {
+            host: domain.to_string(),
+            error: "the name has no addresses".to_string(),
+        })
     }
 }
 

@@ -1,22 +1,41 @@
 //! A webhook receiver for tests: records every delivery (headers, exact body bytes, arrival
-//! order) and can be told to fail or hang.
+//! time, the status it answered) and answers as its [`Behaviour`] says. Also an independent
+//! implementation of Standard Webhooks verification (hmac and sha2 directly, not the
+//! dispatcher's code), so a test can check signatures without trusting what it tests.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// How the receiver answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behaviour {
+    Ok,
+    /// 500 to the first `n` requests of each webhook-id, then 200.
+    FailFirst(usize),
+    /// Always this status.
+    Always(u16),
+    /// Never answers (requests are still recorded).
+    Hang,
+}
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
 pub struct Received {
-    pub headers: BTreeMap<String, String>,
+    pub headers: HeaderMap,
     pub body: Bytes,
     pub at: Instant,
+    /// What the receiver answered; 0 when it hung.
+    pub status: u16,
 }
 
 impl Received {
@@ -25,31 +44,50 @@ impl Received {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(String::as_str)
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The body's `event` field.
+    pub fn event(&self) -> String {
+        self.json()["event"].as_str().unwrap_or("").to_string()
+    }
+
+    fn accepted(&self) -> bool {
+        (200..300).contains(&self.status)
     }
 }
 
-#[derive(Default)]
-struct Shared {
-    received: Mutex<Vec<Received>>,
-    fail_next: AtomicU32,
-    hang: AtomicBool,
+struct Inner {
+    behaviour: Behaviour,
+    received: Vec<Received>,
+    attempts_per_id: HashMap<String, usize>,
 }
+
+type Shared = Arc<Mutex<Inner>>;
 
 /// A running receiver on 127.0.0.1; dropping it stops the server.
 pub struct Receiver {
     pub addr: SocketAddr,
-    shared: Arc<Shared>,
+    shared: Shared,
     server: tokio::task::JoinHandle<()>,
 }
 
 impl Receiver {
+    /// A receiver that answers 200 to everything.
     pub async fn start() -> Receiver {
+        Receiver::start_with(Behaviour::Ok).await
+    }
+
+    pub async fn start_with(behaviour: Behaviour) -> Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind receiver");
         let addr = listener.local_addr().expect("receiver addr");
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Mutex::new(Inner {
+            behaviour,
+            received: Vec::new(),
+            attempts_per_id: HashMap::new(),
+        }));
         let app = axum::Router::new()
             .fallback(receive)
             .with_state(shared.clone());
@@ -67,18 +105,21 @@ impl Receiver {
         format!("http://{}/hook", self.addr)
     }
 
-    /// Answer 500 to the next `n` requests (they are still recorded).
-    pub fn fail_next(&self, n: u32) {
-        self.shared.fail_next.store(n, Ordering::SeqCst);
-    }
-
-    /// Never answer (until `set_hang(false)`).
-    pub fn set_hang(&self, hang: bool) {
-        self.shared.hang.store(hang, Ordering::SeqCst);
+    /// Applies to requests that arrive from now on.
+    pub fn set_behaviour(&self, behaviour: Behaviour) {
+        self.lock().behaviour = behaviour;
     }
 
     pub fn received(&self) -> Vec<Received> {
-        self.shared.received.lock().expect("received").clone()
+        self.lock().received.clone()
+    }
+
+    /// The requests answered with a 2xx, in arrival order.
+    pub fn accepted(&self) -> Vec<Received> {
+        self.received()
+            .into_iter()
+            .filter(Received::accepted)
+            .collect()
     }
 
     /// Waits until `done` holds for what arrived so far, or panics after `timeout`.
@@ -94,43 +135,63 @@ impl Receiver {
             if done(&received) {
                 return received;
             }
-            if Instant::now() > deadline {
-                panic!(
-                    "timed out after {timeout:?} waiting for {what}; got {} deliveries",
-                    received.len()
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            assert!(
+                Instant::now() < deadline,
+                "timed out after {timeout:?} waiting for {what}; received {} requests: {:?}",
+                received.len(),
+                received
+                    .iter()
+                    .map(|r| (r.status, r.header("webhook-id").unwrap_or("")))
+                    .collect::<Vec<_>>()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// Waits until `n` requests were accepted and returns the accepted ones.
+    pub async fn wait_accepted(&self, n: usize, timeout: Duration) -> Vec<Received> {
+        let what = format!("{n} accepted webhooks");
+        self.wait_until(timeout, &what, |r| {
+            r.iter().filter(|r| r.accepted()).count() >= n
+        })
+        .await;
+        self.accepted()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.shared.lock().expect("receiver state")
     }
 }
 
-async fn receive(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let headers = headers
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                v.to_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
-    shared.received.lock().expect("received").push(Received {
-        headers,
-        body,
-        at: Instant::now(),
-    });
-    if shared.hang.load(Ordering::SeqCst) {
-        std::future::pending::<()>().await;
-    }
-    let failing = shared
-        .fail_next
-        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-        .is_ok();
-    if failing {
-        StatusCode::INTERNAL_SERVER_ERROR
-    } else {
-        StatusCode::OK
+async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let status = {
+        let mut inner = shared.lock().expect("receiver state");
+        let id = headers
+            .get("webhook-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let attempts = inner.attempts_per_id.entry(id).or_default();
+        *attempts += 1;
+        let attempt = *attempts;
+        let status = match inner.behaviour {
+            Behaviour::Ok => 200,
+            Behaviour::FailFirst(n) if attempt <= n => 500,
+            Behaviour::FailFirst(_) => 200,
+            Behaviour::Always(status) => status,
+            Behaviour::Hang => 0,
+        };
+        inner.received.push(Received {
+            headers,
+            body,
+            at: Instant::now(),
+            status,
+        });
+        status
+    };
+    match StatusCode::from_u16(status) {
+        Ok(status) => status,
+        Err(_) => std::future::pending().await,
     }
 }
 
@@ -140,4 +201,28 @@ impl Drop for Receiver {
     fn drop(&mut self) {
         self.server.abort();
     }
+}
+
+/// Verifies a request the way the Standard Webhooks specification tells receivers to:
+/// HMAC-SHA256 over `id.timestamp.body` with the base64-decoded secret, compared with
+/// every `v1,` entry of the signature header.
+pub fn signature_is_valid(secret: &str, request: &Received) -> bool {
+    let key = STANDARD
+        .decode(secret.trim_start_matches("whsec_"))
+        .expect("test secret is base64");
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key length");
+    let signed = format!(
+        "{}.{}.",
+        request.header("webhook-id").unwrap_or(""),
+        request.header("webhook-timestamp").unwrap_or("")
+    );
+    mac.update(signed.as_bytes());
+    mac.update(&request.body);
+    let expected = STANDARD.encode(mac.finalize().into_bytes());
+    request
+        .header("webhook-signature")
+        .unwrap_or("")
+        .split(' ')
+        .filter_map(|entry| entry.strip_prefix("v1,"))
+        .any(|sig| sig == expected)
 }
