@@ -127,12 +127,7 @@ impl RoleProcess {
             if let Some(found) = found {
                 return found;
             }
-            let exited = self
-                .child
-                .lock()
-                .ok()
-                .and_then(|mut c| c.try_wait().ok().flatten());
-            if let Some(status) = exited {
+            if let Some(status) = self.exit_status() {
                 // Let the reader threads drain what the process wrote before it died.
                 tokio::time::sleep(Duration::from_millis(200)).await;
                 panic!(
@@ -169,12 +164,7 @@ impl RoleProcess {
     pub async fn wait_exit(&self, timeout: Duration) -> Option<i32> {
         let deadline = Instant::now() + timeout;
         loop {
-            let exited = self
-                .child
-                .lock()
-                .ok()
-                .and_then(|mut c| c.try_wait().ok().flatten());
-            if let Some(status) = exited {
+            if let Some(status) = self.exit_status() {
                 return status.code();
             }
             if Instant::now() > deadline {
@@ -186,6 +176,14 @@ impl RoleProcess {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// How the process ended, if it has.
+    fn exit_status(&self) -> Option<std::process::ExitStatus> {
+        self.child
+            .lock()
+            .ok()
+            .and_then(|mut c| c.try_wait().ok().flatten())
     }
 
     /// Kills the process (SIGKILL) and reaps it.
