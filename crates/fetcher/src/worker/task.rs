@@ -232,8 +232,9 @@ impl TaskRunner {
         }
     }
 
-    /// The task cannot start yet (its host has no slot, or its level is not reached): it
-    /// waits in the broker, not in this worker, so the fetch slot goes to another task.
+    /// The task cannot start yet (its host has no slot, its level is not reached, or it is
+    /// a retry): it waits in the broker, not in this worker, so the fetch slot goes to
+    /// another task.
     async fn wait_in_queue(&self, task: &FetchTask, delay: Duration) -> Result<(), StepError> {
         self.backends
             .queue
@@ -265,14 +266,6 @@ impl TaskRunner {
         };
         tracing::debug!(url = %task.url, attempt = next.attempt, ?delay, "retrying later");
         metrics::counter!("crawler_fetch_retries_total").increment(1);
-        self.backends
-            .queue
-            .publish_delayed(
-                &self.ns.fetch_queue(),
-                QueueMessage::FetchTaskV1(next).encode(),
-                delay,
-            )
-            .await?;
-        Ok(())
+        self.wait_in_queue(&next, delay).await
     }
 }
