@@ -23,6 +23,7 @@
 //! crashed half-way and whose task was redelivered republishes exactly what was lost.
 
 pub mod memory;
+pub mod record_cache;
 pub mod redis_conn;
 pub mod redis_store;
 mod snapshot;

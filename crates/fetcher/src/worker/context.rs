@@ -1,21 +1,27 @@
-//! A small cache of job records with their regexes compiled: every task of a job needs
-//! them, and reading and compiling them per task would cost a Redis round trip and a regex
-//! compilation per page.
+//! Job records with their regexes compiled: every task of a job needs them, and reading and
+//! compiling them per task would cost a Redis round trip and a regex compilation per page.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crawler_core::JobId;
+use crawler_state::record_cache::JobRecordCache;
 use crawler_state::{StateError, StateStore};
 
 use crate::scope::JobContext;
 
-/// Jobs cached at most; the cache is simply cleared when full, which is rare and cheap.
+/// Jobs cached at most.
 const CAPACITY: usize = 1024;
 
-#[derive(Default)]
 pub struct JobCache {
-    jobs: Mutex<HashMap<JobId, Arc<JobContext>>>,
+    contexts: JobRecordCache<JobContext>,
+}
+
+impl Default for JobCache {
+    fn default() -> Self {
+        JobCache {
+            contexts: JobRecordCache::new(CAPACITY),
+        }
+    }
 }
 
 impl JobCache {
@@ -25,28 +31,10 @@ impl JobCache {
         state: &dyn StateStore,
         job: JobId,
     ) -> Result<Option<Arc<JobContext>>, StateError> {
-        if let Some(found) = self.lock().get(&job) {
-            return Ok(Some(found.clone()));
-        }
-        let Some(record) = state.job(job).await? else {
-            return Ok(None);
-        };
-        let context = match JobContext::new(record) {
-            Ok(context) => Arc::new(context),
-            Err(e) => return Err(StateError::Corrupt(e.to_string())),
-        };
-        let mut jobs = self.lock();
-        if jobs.len() >= CAPACITY {
-            jobs.clear();
-        }
-        jobs.insert(job, context.clone());
-        Ok(Some(context))
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<JobId, Arc<JobContext>>> {
-        // A panic while holding this lock cannot leave the map inconsistent.
-        self.jobs
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.contexts
+            .get_or_load(state, job, |record| {
+                JobContext::new(record).map_err(|e| StateError::Corrupt(e.to_string()))
+            })
+            .await
     }
 }
