@@ -50,16 +50,35 @@ impl WebhookSecret {
 
     /// The value of the `webhook-signature` header for one attempt.
     pub fn sign(&self, message_id: &str, timestamp: u64, body: &[u8]) -> String {
+        let mac = self.mac(message_id, &timestamp.to_string(), body);
+        format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
+    }
+
+    /// Whether any `v1,` entry of a `webhook-signature` header value (a sender rotating
+    /// secrets sends several, space-separated) signs this delivery. `timestamp` is the
+    /// `webhook-timestamp` header exactly as received, since that text is what was signed.
+    pub fn verify(&self, message_id: &str, timestamp: &str, body: &[u8], signatures: &str) -> bool {
+        let mac = self.mac(message_id, timestamp, body);
+        signatures
+            .split_whitespace()
+            .filter_map(|entry| entry.strip_prefix("v1,"))
+            .filter_map(|encoded| STANDARD.decode(encoded).ok())
+            // `verify_slice` compares in constant time, so a forger learns nothing from timing.
+            .any(|candidate| mac.clone().verify_slice(&candidate).is_ok())
+    }
+
+    /// HMAC-SHA256 over `{id}.{timestamp}.{body}`.
+    fn mac(&self, message_id: &str, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
         // HMAC accepts keys of any length, so this constructor cannot fail.
         let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.key) else {
             unreachable!("HMAC-SHA256 takes keys of any length")
         };
         mac.update(message_id.as_bytes());
         mac.update(b".");
-        mac.update(timestamp.to_string().as_bytes());
+        mac.update(timestamp.as_bytes());
         mac.update(b".");
         mac.update(body);
-        format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
+        mac
     }
 }
 
@@ -74,6 +93,16 @@ mod tests {
         let body = br#"{"test": 2432232314}"#;
         let signature = secret.sign("msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body);
         assert_eq!(signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    }
+
+    #[test]
+    fn verifies_its_own_signatures_and_nothing_else() {
+        let secret = WebhookSecret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+        let signature = secret.sign("msg_1", 1614265330, b"{}");
+        assert!(secret.verify("msg_1", "1614265330", b"{}", &signature));
+        assert!(!secret.verify("msg_2", "1614265330", b"{}", &signature));
+        assert!(!secret.verify("msg_1", "1614265331", b"{}", &signature));
+        assert!(!secret.verify("msg_1", "1614265330", b"{ }", &signature));
     }
 
     #[test]

@@ -24,11 +24,12 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::Router;
 use clap::Args;
+use crawler_dispatcher::signing::WebhookSecret;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::{oneshot, Mutex};
 
 pub use delivery::{readable_line, record};
-pub use verify::{verify, SigningKey, Verdict, TIMESTAMP_TOLERANCE};
+pub use verify::{parse_secret, verify, Verdict, TIMESTAMP_TOLERANCE};
 
 /// Largest delivery accepted. Page webhooks carry the page body inline, which can be a
 /// few megabytes; anything larger than this is not a delivery from this crawler.
@@ -74,7 +75,7 @@ pub enum SinkError {
 }
 
 struct Sink {
-    key: Option<SigningKey>,
+    key: Option<WebhookSecret>,
     output: Option<Mutex<tokio::fs::File>>,
     quiet: bool,
 }
@@ -87,7 +88,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let key = match &args.secret {
-        Some(secret) => Some(SigningKey::parse(secret).ok_or(SinkError::BadSecret)?),
+        Some(secret) => Some(parse_secret(secret).ok_or(SinkError::BadSecret)?),
         None => None,
     };
     let output = match &args.output {

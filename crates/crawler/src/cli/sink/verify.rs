@@ -2,44 +2,23 @@
 //! receiver must: `HMAC-SHA256(key, "{webhook-id}.{webhook-timestamp}.{body}")` compared in
 //! constant time with each `v1,<base64>` entry of `webhook-signature` (a sender rotating
 //! secrets sends several), and the timestamp within five minutes of now so that a captured
-//! delivery cannot be replayed later.
+//! delivery cannot be replayed later. The HMAC is the dispatcher's own signing code, so the
+//! sink and the sender cannot disagree about the scheme; the end-to-end tests check both
+//! against an independent implementation.
 
 use std::time::Duration;
 
 use axum::http::HeaderMap;
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use crawler_dispatcher::signing::WebhookSecret;
 
 /// How far a delivery's timestamp may be from the receiver's clock, either way; the
 /// tolerance the specification recommends.
 pub const TIMESTAMP_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 
-const SECRET_PREFIX: &str = "whsec_";
-
-/// A signing key decoded from `whsec_<base64>`.
-#[derive(Clone)]
-pub struct SigningKey(Vec<u8>);
-
-impl std::fmt::Debug for SigningKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The key is a credential; never print it.
-        f.write_str("SigningKey(..)")
-    }
-}
-
-impl SigningKey {
-    /// Reads `whsec_<base64>`, or bare base64 as the reference libraries also accept.
-    pub fn parse(secret: &str) -> Option<SigningKey> {
-        let encoded = secret.trim();
-        let encoded = encoded.strip_prefix(SECRET_PREFIX).unwrap_or(encoded);
-        STANDARD
-            .decode(encoded)
-            .ok()
-            .filter(|key| !key.is_empty())
-            .map(SigningKey)
-    }
+/// The signing key of a `whsec_<base64>` secret (or bare base64, as the reference
+/// libraries also accept), as the user typed it; `None` when it is not one.
+pub fn parse_secret(secret: &str) -> Option<WebhookSecret> {
+    WebhookSecret::parse(secret.trim()).ok()
 }
 
 /// The outcome of checking one delivery.
@@ -69,7 +48,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// Checks a delivery received at `now_secs` (Unix seconds).
 pub fn verify(
-    key: Option<&SigningKey>,
+    key: Option<&WebhookSecret>,
     headers: &HeaderMap,
     body: &[u8],
     now_secs: u64,
@@ -100,22 +79,7 @@ pub fn verify(
             sent_at - now_secs
         ));
     }
-    // HMAC accepts keys of any length, so this constructor cannot fail.
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&key.0) else {
-        return invalid("the signing key cannot be used");
-    };
-    mac.update(id.as_bytes());
-    mac.update(b".");
-    mac.update(timestamp.as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    let matches = signatures
-        .split_whitespace()
-        .filter_map(|entry| entry.strip_prefix("v1,"))
-        .filter_map(|encoded| STANDARD.decode(encoded).ok())
-        // `verify_slice` compares in constant time, so a forger learns nothing from timing.
-        .any(|candidate| mac.clone().verify_slice(&candidate).is_ok());
-    if matches {
+    if key.verify(id, timestamp, body, signatures) {
         Verdict::Valid
     } else {
         invalid("no signature matches")
@@ -143,7 +107,7 @@ mod tests {
 
     #[test]
     fn accepts_the_specification_example() {
-        let key = SigningKey::parse(SECRET).unwrap();
+        let key = parse_secret(SECRET).unwrap();
         assert_eq!(
             verify(Some(&key), &headers(SIGNATURE), BODY, SENT_AT + 10),
             Verdict::Valid
@@ -152,7 +116,7 @@ mod tests {
 
     #[test]
     fn any_one_of_several_signatures_may_match() {
-        let key = SigningKey::parse(SECRET).unwrap();
+        let key = parse_secret(SECRET).unwrap();
         let rotated = format!("v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= v2,xyz {SIGNATURE}");
         assert_eq!(
             verify(Some(&key), &headers(&rotated), BODY, SENT_AT),
@@ -162,7 +126,7 @@ mod tests {
 
     #[test]
     fn refuses_changes_and_replays() {
-        let key = SigningKey::parse(SECRET).unwrap();
+        let key = parse_secret(SECRET).unwrap();
         let tampered = verify(Some(&key), &headers(SIGNATURE), br#"{"test": 1}"#, SENT_AT);
         assert_eq!(tampered, Verdict::Invalid("no signature matches".into()));
         let late = verify(Some(&key), &headers(SIGNATURE), BODY, SENT_AT + 301);
@@ -184,7 +148,7 @@ mod tests {
 
     #[test]
     fn secrets_must_be_base64() {
-        assert!(SigningKey::parse("whsec_not base64!").is_none());
-        assert!(SigningKey::parse("whsec_").is_none());
+        assert!(parse_secret("whsec_not base64!").is_none());
+        assert!(parse_secret("whsec_").is_none());
     }
 }
