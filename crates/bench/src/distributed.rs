@@ -14,9 +14,9 @@ use crate::args::Args;
 use crate::cleanup;
 use crate::context;
 use crate::outcome::{is_summary, warnings_in, FetchCounts, RunOutcome, WebhookCounts};
-use crate::receiver::Receiver;
 use crate::sampler::Sampler;
 use crate::site_plan::SitePlan;
+use crawler_testkit::receiver::Receiver;
 
 const API_KEY: &str = "bench-key";
 
@@ -55,9 +55,7 @@ impl Roles {
 pub async fn run(args: &Args, graph: &SiteGraph, workers: usize) -> anyhow::Result<RunOutcome> {
     let site = TestSite::serve(graph.clone()).await;
     let plan = SitePlan::of(graph, &site, args.max_depth);
-    let receiver = Receiver::start()
-        .await
-        .context("starting the webhook receiver")?;
+    let receiver = Receiver::start().await;
     services::require_services().await;
 
     let namespace = format!("bench-{}", uuid::Uuid::new_v4().simple());
@@ -123,7 +121,7 @@ pub async fn run(args: &Args, graph: &SiteGraph, workers: usize) -> anyhow::Resu
         ));
     }
     let fetches = FetchCounts::of(&site, &plan.expected);
-    let webhooks = receiver.with_deliveries(|d| WebhookCounts::of(d, summary_after));
+    let webhooks = receiver.with_received(|d| WebhookCounts::of(d, summary_after));
     if webhooks.pages != plan.page_count() || webhooks.summaries != 1 {
         problems.push(format!(
             "webhooks: {} distinct page events for {} pages and {} summaries within {:?} \
@@ -135,7 +133,7 @@ pub async fn run(args: &Args, graph: &SiteGraph, workers: usize) -> anyhow::Resu
         ));
     }
     problems.extend(plan.fetch_problems(&fetches));
-    problems.extend(receiver.with_deliveries(|d| plan.depth_problem(d)));
+    problems.extend(receiver.with_received(|d| plan.depth_problem(d)));
     for (role, process) in roles.named() {
         let warnings = warnings_in(&process.logs());
         if let Some(first) = warnings.first() {
@@ -245,7 +243,7 @@ async fn wait_for_summary(
     deadline: Duration,
 ) -> Option<Duration> {
     loop {
-        let arrived = receiver.with_deliveries(|deliveries| {
+        let arrived = receiver.with_received(|deliveries| {
             deliveries
                 .iter()
                 .find(|d| is_summary(&d.body))

@@ -11,7 +11,6 @@ mod distributed;
 mod embedded;
 mod outcome;
 mod procfs;
-mod receiver;
 mod report;
 mod rounds;
 mod sampler;

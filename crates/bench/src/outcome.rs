@@ -7,8 +7,8 @@ use std::time::Duration;
 use crawler_testkit::site::{Expected, TestSite};
 use url::Url;
 
-use crate::receiver::Delivery;
 use crate::sampler::ProcessPeak;
+use crawler_testkit::receiver::Received;
 
 /// One configuration's figures.
 #[derive(Debug, Clone)]
@@ -106,14 +106,14 @@ pub struct WebhookCounts {
 }
 
 impl WebhookCounts {
-    pub fn of(received: &[Delivery], summary_after: Option<Duration>) -> WebhookCounts {
+    pub fn of(received: &[Received], summary_after: Option<Duration>) -> WebhookCounts {
         let mut ids = BTreeSet::new();
         let mut counts = WebhookCounts {
             summary_after,
             ..WebhookCounts::default()
         };
         for delivery in received {
-            if !ids.insert(delivery.id.as_str()) {
+            if !ids.insert(delivery.header("webhook-id").unwrap_or_default()) {
                 counts.redelivered += 1;
                 continue;
             }

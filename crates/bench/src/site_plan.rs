@@ -4,7 +4,7 @@
 use crawler_testkit::site::{Expected, SiteGraph, TestSite};
 
 use crate::outcome::FetchCounts;
-use crate::receiver::Delivery;
+use crawler_testkit::receiver::Received;
 
 pub struct SitePlan {
     pub expected: Expected,
@@ -64,7 +64,7 @@ const DEPTH_EXAMPLES: usize = 5;
 impl SitePlan {
     /// Page events whose `currentDepth` differs from the page's breadth-first depth (the
     /// length of its shortest link path from the start URL), which the issue requires.
-    pub fn depth_problem(&self, received: &[Delivery]) -> Option<String> {
+    pub fn depth_problem(&self, received: &[Received]) -> Option<String> {
         let mut wrong = 0;
         let mut examples = Vec::new();
         for delivery in received {
