@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use crawler_testkit::cluster::Binaries;
 
 #[derive(Parser, Debug, Clone)]
 // A later flag overrides an earlier one, so `scripts/bench-crawl --pages 2000` can
@@ -91,6 +92,16 @@ impl Args {
 
     pub fn binary(&self, name: &str) -> PathBuf {
         self.bin_dir.join(name)
+    }
+
+    /// The crawler's binaries in `bin_dir`.
+    pub fn binaries(&self) -> Binaries {
+        Binaries {
+            coordinator: self.binary("coordinator"),
+            fetcher_worker: self.binary("fetcher-worker"),
+            webhook_dispatcher: self.binary("webhook-dispatcher"),
+            crawler: self.binary("crawler"),
+        }
     }
 
     pub fn timeout(&self) -> Duration {

@@ -4,7 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::Context;
+use crawler_testkit::cluster::{Cluster, Deployment};
 use crawler_testkit::process::{RoleProcess, START_TIMEOUT};
 use crawler_testkit::services;
 use crawler_testkit::site::{SiteGraph, TestSite};
@@ -18,83 +19,63 @@ use crate::sampler::Sampler;
 use crate::site_plan::SitePlan;
 use crawler_testkit::receiver::Receiver;
 
-const API_KEY: &str = "bench-key";
-
 /// How often the job's status is polled; it bounds the precision of the wall time.
 const STATUS_POLL: Duration = Duration::from_millis(50);
-
 /// How long the summary webhook may lag behind the job's end before it counts as lost.
 const SUMMARY_GRACE: Duration = Duration::from_secs(30);
 
-/// The processes of one deployment; dropping it kills them.
-struct Roles {
-    coordinator: RoleProcess,
-    workers: Vec<RoleProcess>,
-    dispatcher: RoleProcess,
+/// Every process of the deployment with the name the report gives it.
+fn named(cluster: &Cluster) -> Vec<(String, &RoleProcess)> {
+    let mut processes = vec![("coordinator".to_string(), &cluster.coordinator)];
+    for (n, worker) in cluster.workers.iter().enumerate() {
+        processes.push((format!("worker-{n}"), worker));
+    }
+    for dispatcher in &cluster.dispatchers {
+        processes.push(("dispatcher".to_string(), dispatcher));
+    }
+    processes
 }
 
-impl Roles {
-    /// Every process with the name the report gives it.
-    fn named(&self) -> Vec<(String, &RoleProcess)> {
-        let mut processes = vec![("coordinator".to_string(), &self.coordinator)];
-        for (n, worker) in self.workers.iter().enumerate() {
-            processes.push((format!("worker-{n}"), worker));
-        }
-        processes.push(("dispatcher".to_string(), &self.dispatcher));
-        processes
-    }
-
-    fn names_and_pids(&self) -> Vec<(String, u32)> {
-        self.named()
-            .into_iter()
-            .map(|(name, process)| (name, process.id()))
-            .collect()
-    }
+fn names_and_pids(cluster: &Cluster) -> Vec<(String, u32)> {
+    named(cluster)
+        .into_iter()
+        .map(|(name, process)| (name, process.id()))
+        .collect()
 }
 
 pub async fn run(args: &Args, graph: &SiteGraph, workers: usize) -> anyhow::Result<RunOutcome> {
     let site = TestSite::serve(graph.clone()).await;
     let plan = SitePlan::of(graph, &site, args.max_depth);
     let receiver = Receiver::start().await;
-    services::require_services().await;
-
-    let namespace = format!("bench-{}", uuid::Uuid::new_v4().simple());
-    let mut env: Vec<(String, String)> = vec![
-        ("CRAWLER_API_KEYS".into(), API_KEY.into()),
-        ("CRAWLER_ALLOW_PRIVATE_NETWORKS".into(), "true".into()),
-        ("CRAWLER_HTTP_ADDR".into(), "127.0.0.1:0".into()),
-    ];
-    env.extend(services::role_env(&namespace));
-    env.extend(args.crawler_settings());
-    let roles = Roles {
-        coordinator: RoleProcess::spawn("coordinator", args.binary("coordinator"), &env),
-        workers: (0..workers)
-            .map(|n| {
-                RoleProcess::spawn(&format!("worker-{n}"), args.binary("fetcher-worker"), &env)
-            })
-            .collect(),
-        dispatcher: RoleProcess::spawn("dispatcher", args.binary("webhook-dispatcher"), &env),
-    };
-    let api = format!("http://{}", roles.coordinator.wait_for_listening().await);
-    let client = reqwest::Client::new();
-    wait_ready(&client, &api).await?;
+    let settings = args.crawler_settings();
+    let settings: Vec<(&str, String)> = settings
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.clone()))
+        .collect();
+    let cluster = Cluster::start(
+        args.binaries(),
+        Deployment::Distributed { workers },
+        &settings,
+    )
+    .await;
     // Timing starts once every role consumes, so start-up is not counted as crawling.
-    for worker in &roles.workers {
+    for worker in &cluster.workers {
         worker
             .wait_for_log("fetcher worker consuming", START_TIMEOUT)
             .await;
     }
-    roles
-        .dispatcher
-        .wait_for_log("webhook dispatcher consuming", START_TIMEOUT)
-        .await;
+    for dispatcher in &cluster.dispatchers {
+        dispatcher
+            .wait_for_log("webhook dispatcher consuming", START_TIMEOUT)
+            .await;
+    }
 
-    let sampler = Sampler::start(&roles.names_and_pids(), args.sample_interval());
+    let sampler = Sampler::start(&names_and_pids(&cluster), args.sample_interval());
     let context_sampler = Sampler::start(&context::processes(), args.sample_interval());
     let started = Instant::now();
-    let job = submit(&client, &api, &site, &receiver, plan.max_depth).await?;
+    let job = submit(&cluster, &site, &receiver, plan.max_depth).await?;
     let mut problems = Vec::new();
-    let status = wait_until_ended(&client, &api, &job, started, args.timeout()).await?;
+    let status = wait_until_ended(&cluster, &job, started, args.timeout()).await;
     let wall = started.elapsed();
     if status["jobState"] != "finished" {
         problems.push(format!(
@@ -134,7 +115,7 @@ pub async fn run(args: &Args, graph: &SiteGraph, workers: usize) -> anyhow::Resu
     }
     problems.extend(plan.fetch_problems(&fetches));
     problems.extend(receiver.with_received(|d| plan.depth_problem(d)));
-    for (role, process) in roles.named() {
+    for (role, process) in named(&cluster) {
         let warnings = warnings_in(&process.logs());
         if let Some(first) = warnings.first() {
             problems.push(format!(
@@ -144,7 +125,8 @@ pub async fn run(args: &Args, graph: &SiteGraph, workers: usize) -> anyhow::Resu
             ));
         }
     }
-    drop(roles);
+    let namespace = cluster.namespace.clone();
+    drop(cluster);
     if let Err(e) = cleanup::delete_namespace(&services::redis_url(), &namespace).await {
         eprintln!("crawler-bench: could not delete this run's Redis keys ({namespace}:*): {e:#}");
     }
@@ -163,48 +145,24 @@ pub async fn run(args: &Args, graph: &SiteGraph, workers: usize) -> anyhow::Resu
     })
 }
 
-async fn wait_ready(client: &reqwest::Client, api: &str) -> anyhow::Result<()> {
-    let deadline = Instant::now() + START_TIMEOUT;
-    while Instant::now() < deadline {
-        if let Ok(response) = client.get(format!("{api}/readyz")).send().await {
-            if response.status().is_success() {
-                return Ok(());
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    bail!("the coordinator at {api} was not ready within {START_TIMEOUT:?}")
-}
-
 async fn submit(
-    client: &reqwest::Client,
-    api: &str,
+    cluster: &Cluster,
     site: &TestSite,
     receiver: &Receiver,
     max_depth: u32,
 ) -> anyhow::Result<String> {
-    let body = json!({
-        "start_url": site.url("/"),
-        "max_depth": max_depth,
-        "callback": {
-            "type": "webhook",
-            "url": receiver.url(),
-            "events": ["crawl.page", "crawl.finished"],
-        },
-        "meta": {"bench": true},
-    });
-    let response = client
-        .post(format!("{api}/v1/crawls"))
-        .header("x-api-key", API_KEY)
-        .json(&body)
-        .send()
-        .await
-        .context("submitting the job")?;
-    let status = response.status();
-    let answer: Value = response.json().await.context("the submit answer")?;
-    if status.as_u16() != 201 {
-        bail!("the job was refused ({status}): {answer}");
-    }
+    let answer = cluster
+        .submit(json!({
+            "start_url": site.url("/"),
+            "max_depth": max_depth,
+            "callback": {
+                "type": "webhook",
+                "url": receiver.url(),
+                "events": ["crawl.page", "crawl.finished"],
+            },
+            "meta": {"bench": true},
+        }))
+        .await;
     answer["jobId"]
         .as_str()
         .map(str::to_string)
@@ -213,24 +171,15 @@ async fn submit(
 
 /// Polls the job's status until it is no longer running, or `timeout` passes.
 async fn wait_until_ended(
-    client: &reqwest::Client,
-    api: &str,
+    cluster: &Cluster,
     job: &str,
     started: Instant,
     timeout: Duration,
-) -> anyhow::Result<Value> {
+) -> Value {
     loop {
-        let status: Value = client
-            .get(format!("{api}/v1/crawls/{job}"))
-            .header("x-api-key", API_KEY)
-            .send()
-            .await
-            .context("polling the job's status")?
-            .json()
-            .await
-            .context("the job's status")?;
+        let status = cluster.status(job).await;
         if status["jobState"] != "running" || started.elapsed() > timeout {
-            return Ok(status);
+            return status;
         }
         tokio::time::sleep(STATUS_POLL).await;
     }
