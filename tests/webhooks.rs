@@ -185,7 +185,7 @@ async fn a_disabled_endpoint_dead_letters_without_requests_until_reenabled_and_r
     assert_eq!(rx.received().len(), 2);
     assert!(
         h.deliveries
-            .endpoint_health(&rx.url())
+            .endpoint_health(&h.inline_endpoint(&rx.url()))
             .await
             .unwrap()
             .disabled

@@ -1,6 +1,6 @@
 //! One test's world: a unique namespace on the real RabbitMQ and Redis, jobs in the state
-//! store, events published the way fetcher workers publish them, the delivery API served
-//! on loopback, and a dispatcher running in-process (or as the real binary).
+//! store, events published the way fetcher workers publish them, the coordinator's API
+//! (the delivery routes among it) served on loopback, and a dispatcher running in-process (or as the real binary).
 
 // Shared by several test binaries, each of which uses only part of it.
 #![allow(dead_code)]
@@ -10,20 +10,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crawler_config::Settings;
+use crawler_coordinator::{AppState, AuthMode};
 use crawler_core::time::now_ms;
 use crawler_core::{
     ApiParams, Callback, CompletedUrl, EventEnvelope, EventKind, JobId, JobRecord, JobSpec,
     JobState, Namespace, PageEvent, PageResponse, PayloadMode, QueueMessage, Scope, StopReason,
     SummaryEvent, WebhookEvent,
 };
-use crawler_dispatcher::api::{self, DeliveryApi, OpenAccess};
-use crawler_dispatcher::store::{self, DeliveryBackend};
-use crawler_dispatcher::{Backends, DeliveryStore};
+use crawler_deliveries::{self as store, DeliveryBackend, DeliveryStore};
+use crawler_dispatcher::Backends;
 use crawler_queue::Queue;
 use crawler_state::StateStore;
 use crawler_testkit::services;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+/// Who the harness's jobs belong to; its API accepts every request as this owner.
+const JOB_OWNER: &str = "test-owner";
 
 pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -56,18 +59,8 @@ impl Harness {
         .await
         .expect("delivery store on the test Redis");
 
-        let router = api::router(
-            DeliveryApi::new(
-                queue.clone(),
-                deliveries.clone(),
-                Namespace::new(&namespace),
-            ),
-            Arc::new(OpenAccess),
-        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let api_base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, router).await });
-
         let mut settings = Settings::defaults();
         settings.namespace = namespace.clone();
         settings.amqp_url = services::amqp_url();
@@ -76,6 +69,21 @@ impl Harness {
         settings.public_url = api_base.clone();
         settings.webhook_timeout_ms = 5_000;
         configure(&mut settings);
+        // The coordinator's router, open to the owner the harness files its jobs under.
+        let app = AppState::new(
+            Arc::new(settings.clone()),
+            crawler_coordinator::Backends {
+                queue: queue.clone(),
+                state: state.clone(),
+                deliveries: deliveries.clone(),
+            },
+            AuthMode::Open {
+                owner: JOB_OWNER.into(),
+            },
+            api_base.clone(),
+        );
+        let router = crawler_coordinator::router(app);
+        tokio::spawn(async move { axum::serve(listener, router).await });
         Harness {
             namespace,
             settings,
@@ -86,6 +94,11 @@ impl Harness {
             http: reqwest::Client::new(),
             dispatcher: None,
         }
+    }
+
+    /// The key the health of the harness owner's inline callback at `url` is kept under.
+    pub fn inline_endpoint(&self, url: &str) -> crawler_deliveries::EndpointKey {
+        crawler_deliveries::EndpointKey::inline(&crawler_deliveries::Tenant::new(JOB_OWNER), url)
     }
 
     /// Runs a dispatcher in this process until the harness is dropped.
@@ -127,7 +140,7 @@ impl Harness {
         let job_id = JobId::generate();
         let record = JobRecord {
             job_id,
-            owner: "test-owner".into(),
+            owner: JOB_OWNER.into(),
             spec: JobSpec {
                 start_url: "http://site.test/".into(),
                 url_regexp_include: ".*".into(),

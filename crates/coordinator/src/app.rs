@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use axum::http::HeaderMap;
 use crawler_core::{JobId, Namespace};
-use crawler_dispatcher::DeliveryStore;
+use crawler_deliveries::DeliveryStore;
 use crawler_queue::Queue;
 use crawler_state::StateStore;
 

@@ -10,7 +10,7 @@
 
 mod app;
 pub mod auth;
-mod deliveries;
+pub mod deliveries;
 pub mod error;
 mod guard;
 mod handlers;

@@ -8,12 +8,9 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{middleware, Router};
 
-use crawler_dispatcher::api::DeliveryApi;
-
 use crate::app::AppState;
-use crate::deliveries::CoordinatorAccess;
 use crate::error::ApiError;
-use crate::handlers::{health, jobs, submit};
+use crate::handlers::{deliveries, health, jobs, submit};
 use crate::metrics;
 
 /// Largest request body accepted; a job description is a few kilobytes at most.
@@ -24,19 +21,21 @@ pub fn router(state: AppState) -> Router {
     // Install the recorder before the first request is counted.
     metrics::handle();
     let state = Arc::new(state);
-    let deliveries = crawler_dispatcher::api::router(
-        DeliveryApi::new(
-            state.backends.queue.clone(),
-            state.backends.deliveries.clone(),
-            state.namespace.clone(),
-        ),
-        Arc::new(CoordinatorAccess(state.clone())),
-    );
     Router::new()
         .route("/v1/crawls", post(submit::submit).get(jobs::list))
         .route("/v1/crawls/{id}", get(jobs::status).delete(jobs::cancel))
         .route("/job", post(submit::submit))
         .route("/job/{id}", get(jobs::status).delete(jobs::cancel))
+        .route(
+            "/v1/crawls/{id}/deliveries",
+            get(deliveries::failed_deliveries),
+        )
+        .route(
+            "/v1/crawls/{id}/deliveries/replay",
+            post(deliveries::replay),
+        )
+        .route("/v1/crawls/{id}/pages", get(deliveries::page_body))
+        .route("/v1/webhooks/reenable", post(deliveries::reenable))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
@@ -49,7 +48,6 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .with_state(state)
-        .merge(deliveries)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(metrics::count_requests))
 }

@@ -51,8 +51,8 @@ async fn start() -> (
     let backends = Backends {
         queue: Arc::new(DownQueue),
         state: Arc::clone(&state),
-        deliveries: crawler_dispatcher::store::connect(
-            &crawler_dispatcher::store::DeliveryBackend::Memory,
+        deliveries: crawler_deliveries::connect(
+            &crawler_deliveries::DeliveryBackend::Memory,
             &settings.namespace,
         )
         .await

@@ -9,7 +9,7 @@ use std::time::Duration;
 use crawler_core::WebhookEvent;
 
 use crawler_config::Settings;
-use crawler_dispatcher::store::{self as delivery_store, DeliveryBackend, DeliveryStore};
+use crawler_deliveries::{self as delivery_store, DeliveryBackend, DeliveryStore};
 use crawler_politeness::{Politeness, PolitenessConfig};
 use crawler_queue::{Queue, QueueBackend};
 use crawler_state::{StateBackend, StateStore};
@@ -69,7 +69,7 @@ pub fn memory_services(config: &Settings) -> Services {
     Services {
         queue: Arc::new(crawler_queue::memory::MemoryQueue::new()),
         state: Arc::new(crawler_state::memory::MemoryStore::new()),
-        deliveries: Arc::new(crawler_dispatcher::store::memory::MemoryDeliveryStore::new()),
+        deliveries: Arc::new(crawler_deliveries::memory::MemoryDeliveryStore::new()),
         politeness: Arc::new(politeness),
     }
 }

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crawler_core::time::now_ms;
-use crawler_core::{Callback, EventEnvelope, EventKind, QueueMessage, WebhookEvent};
+use crawler_core::{EventEnvelope, EventKind, QueueMessage, WebhookEvent};
+use crawler_deliveries::endpoints::Endpoint;
+use crawler_deliveries::{Attempt, DeadLetter, DeadReason, DeliveryStore, StoreError};
 use crawler_queue::{Queue, QueueError};
 use crawler_state::StateError;
 
@@ -20,7 +22,6 @@ use crate::ordering::{expected_page_events, summary_gate, SummaryGate, SUMMARY_R
 use crate::payload::shape;
 use crate::schedule::{jitter_factor, RetryPolicy};
 use crate::signing::WebhookSecret;
-use crate::store::{Attempt, DeadLetter, DeadReason, DeliveryStore, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HandleError {
@@ -85,7 +86,7 @@ pub struct EventHandler {
 impl EventHandler {
     pub async fn handle(&self, envelope: EventEnvelope) -> Result<Handled, HandleError> {
         let kind = envelope.event.kind();
-        let callback = match self.jobs.callback(envelope.job_id).await? {
+        let callback = match self.jobs.endpoint(envelope.job_id).await? {
             Some(callback) if callback.wants(kind) => callback,
             _ => {
                 self.first_attempt_done(&envelope).await?;
@@ -123,7 +124,7 @@ impl EventHandler {
                 ),
             }
         }
-        if self.store.endpoint_health(&callback.url).await?.disabled {
+        if self.store.endpoint_health(&callback.key()).await?.disabled {
             self.dead_letter(&envelope, &callback, DeadReason::EndpointDisabled)
                 .await?;
             self.first_attempt_done(&envelope).await?;
@@ -147,14 +148,14 @@ impl EventHandler {
             self.store
                 .mark_delivered(envelope.job_id, &envelope.event_id)
                 .await?;
-            self.store.record_endpoint_success(&callback.url).await?;
+            self.store.record_endpoint_success(&callback.key()).await?;
             self.first_attempt_done(&envelope).await?;
             return Ok(Handled::Delivered);
         }
 
         let health = self
             .store
-            .record_endpoint_failure(&callback.url, self.config.disable_after)
+            .record_endpoint_failure(&callback.key(), self.config.disable_after)
             .await?;
         if health.disabled {
             tracing::warn!(url = %callback.url, failures = health.consecutive_failures, "webhook endpoint disabled");
@@ -188,7 +189,7 @@ impl EventHandler {
     async fn attempt(
         &self,
         envelope: &EventEnvelope,
-        callback: &Callback,
+        callback: &Endpoint,
     ) -> Result<AttemptOutcome, HandleError> {
         let shaped = shape(
             &envelope.event,
@@ -248,7 +249,7 @@ impl EventHandler {
     async fn dead_letter(
         &self,
         envelope: &EventEnvelope,
-        callback: &Callback,
+        callback: &Endpoint,
         reason: DeadReason,
     ) -> Result<(), StoreError> {
         tracing::info!(job = %envelope.job_id, event = %envelope.event_id, ?reason, "event dead-lettered");

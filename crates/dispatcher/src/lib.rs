@@ -5,15 +5,13 @@
 //!   to the broker with a delay from the configured schedule, before the original is
 //!   acked, so a restarted dispatcher resumes where it was ([`schedule`]).
 //! - What must be remembered (attempts, dead letters, endpoint health, bodies left out of
-//!   webhooks, which events were delivered) lives in a [`store::DeliveryStore`].
+//!   webhooks, which events were delivered) lives in a [`crawler_deliveries::DeliveryStore`],
+//!   which the coordinator reads to serve failed deliveries, replays and stored bodies.
 //! - A job's summary waits until its page events had their first attempt ([`ordering`]).
-//! - The coordinator serves the failed-deliveries listing, replays, endpoint re-enabling
-//!   and stored bodies through [`api`].
 //!
 //! Nothing here ever blocks the crawl: the fetcher workers only publish events, and a
 //! slow receiver only keeps its own events waiting in the queue.
 
-pub mod api;
 pub mod client;
 mod deliver;
 mod headers;
@@ -23,17 +21,16 @@ pub mod payload;
 mod runner;
 pub mod schedule;
 pub mod signing;
-pub mod store;
 
 use std::sync::Arc;
 
 use crawler_queue::Queue;
 use crawler_state::StateStore;
 
+use crawler_deliveries::DeliveryStore;
 pub use deliver::Handled;
 pub use headers::WEBHOOK_USER_AGENT;
 pub use runner::{run, DispatchError};
-pub use store::{DeliveryBackend, DeliveryStore};
 
 /// The services the dispatcher works with, connected by the caller so that tests and the
 /// embedded mode can hand in their own.

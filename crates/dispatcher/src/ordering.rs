@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use crawler_core::SummaryEvent;
 
-use crate::store::FirstAttempts;
+use crawler_deliveries::FirstAttempts;
 
 /// How long a waiting summary sits in the delay queue before it looks again.
 pub const SUMMARY_RECHECK: Duration = Duration::from_millis(500);

@@ -6,23 +6,7 @@
 //! body is stored for `body_retention_sec` so that link works.
 
 use crawler_core::{JobId, PayloadMode, WebhookEvent};
-use serde::{Deserialize, Serialize};
-
-/// A page body kept for the coordinator to serve.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StoredBody {
-    pub url: String,
-    /// The page's `content-type`, served back with the body.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<String>,
-    /// The body as text, when it was text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
-    /// The body as base64, when it was binary.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base64_encoded_body: Option<String>,
-}
+pub use crawler_deliveries::StoredBody;
 
 /// An event made ready to send, and the body to store first when one was left out.
 #[derive(Debug, Clone, PartialEq)]

@@ -13,8 +13,9 @@ use crawler_core::{
     ApiParams, Callback, EventEnvelope, EventKind, JobId, JobRecord, JobSpec, Namespace, PageEvent,
     PayloadMode, QueueMessage, Scope, StartedEvent, WebhookEvent,
 };
-use crawler_dispatcher::store::memory::MemoryDeliveryStore;
-use crawler_dispatcher::{Backends, DeliveryStore};
+use crawler_deliveries::memory::MemoryDeliveryStore;
+use crawler_deliveries::DeliveryStore;
+use crawler_dispatcher::Backends;
 use crawler_queue::memory::MemoryQueue;
 use crawler_queue::Queue;
 use crawler_state::{StateBackend, StateStore};

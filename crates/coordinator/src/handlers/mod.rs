@@ -1,5 +1,6 @@
 //! Request handlers, one module per concern.
 
+pub mod deliveries;
 pub mod health;
 pub mod jobs;
 pub mod submit;

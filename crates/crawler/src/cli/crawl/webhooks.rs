@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crawler_core::messages::event_id_for;
 use crawler_core::{SummaryEvent, WebhookEvent};
-use crawler_dispatcher::store::DeliveryStore;
+use crawler_deliveries::DeliveryStore;
 
 use super::interrupts::Interrupts;
 use crate::cli::progress::Progress;

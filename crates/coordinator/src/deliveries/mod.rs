@@ -1,37 +1,35 @@
-//! What the coordinator serves about deliveries.
+//! What the coordinator does about deliveries, over the delivery store the dispatcher
+//! writes: list a job's failed deliveries, replay them, re-enable an endpoint, read a
+//! stored body. The routes (`crate::handlers::deliveries`) authenticate the caller and
+//! check job ownership before calling these.
 //!
-//! [`DeliveryApi`] holds the operations as plain functions (list failed deliveries,
-//! replay them, re-enable an endpoint, read a stored body), so a coordinator handler can
-//! call them after its own authentication. [`router`] wraps them in axum routes that the
-//! coordinator can `.merge()`, asking an [`AccessGuard`] before each request:
-//!
-//! | route                                       | operation                      |
-//! |---------------------------------------------|--------------------------------|
+//! | route                                            | operation                          |
+//! |--------------------------------------------------|------------------------------------|
 //! | `GET /v1/crawls/{jobId}/deliveries?state=failed` | [`DeliveryApi::failed_deliveries`] |
-//! | `POST /v1/crawls/{jobId}/deliveries/replay` | [`DeliveryApi::replay`]        |
-//! | `POST /v1/webhooks/reenable` `{"url": ...}` | [`DeliveryApi::reenable`]      |
-//! | `GET /v1/crawls/{jobId}/pages?url=...`      | [`DeliveryApi::page_body`]     |
-
-mod routes;
+//! | `POST /v1/crawls/{jobId}/deliveries/replay`      | [`DeliveryApi::replay`]            |
+//! | `POST /v1/webhooks/reenable` `{"url": ...}`      | [`DeliveryApi::reenable`]          |
+//! | `GET /v1/crawls/{jobId}/pages?url=...`           | [`DeliveryApi::page_body`]         |
 
 use std::sync::Arc;
 
 use crawler_core::time::now_ms;
 use crawler_core::{EventKind, JobId, Namespace, QueueMessage, WebhookEvent};
-use crawler_queue::{Queue, QueueError};
+use crawler_deliveries::{
+    Attempt, DeadReason, DeliveryStore, EndpointKey, StoreError, StoredBody, Tenant,
+};
+use crawler_queue::Queue;
 use serde::{Deserialize, Serialize};
 
-use crate::payload::StoredBody;
-use crate::store::{Attempt, DeadReason, DeliveryStore, StoreError};
+use crate::error::ApiError;
 
-pub use routes::{router, AccessGuard, OpenAccess};
-
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Queue(#[from] QueueError),
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        if error.is_transient() {
+            ApiError::unavailable("delivery store", &error)
+        } else {
+            ApiError::internal(&error)
+        }
+    }
 }
 
 /// One failed delivery as the listing shows it.
@@ -150,9 +148,11 @@ impl DeliveryApi {
         Ok(letters.len())
     }
 
-    /// Turns a disabled endpoint back on. Returns whether it was disabled.
-    pub async fn reenable(&self, url: &str) -> Result<bool, ApiError> {
-        Ok(self.deliveries.reenable_endpoint(url).await?)
+    /// Turns the tenant's disabled endpoint at `url` (a job's inline callback) back on.
+    /// Returns whether it was disabled.
+    pub async fn reenable(&self, tenant: &Tenant, url: &str) -> Result<bool, ApiError> {
+        let endpoint = EndpointKey::inline(tenant, url);
+        Ok(self.deliveries.reenable_endpoint(&endpoint).await?)
     }
 
     /// A page body left out of a webhook, while it is retained.

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use crawler_core::{EventEnvelope, JobId, StartedEvent, WebhookEvent};
 
-use super::memory::MemoryDeliveryStore;
-use super::redis::RedisDeliveryStore;
-use super::*;
+use crate::memory::MemoryDeliveryStore;
+use crate::redis::RedisDeliveryStore;
+use crate::*;
 
 async fn redis_store() -> Arc<dyn DeliveryStore> {
     let url = std::env::var("CRAWLER_TEST_REDIS_URL")
@@ -106,7 +106,10 @@ async fn delivered_and_first_attempts(store: Arc<dyn DeliveryStore>) {
 }
 
 async fn endpoint_health(store: Arc<dyn DeliveryStore>) {
-    let url = format!("http://hook.test/{}", uuid::Uuid::new_v4());
+    let tenant = Tenant::new(format!("tenant-{}", uuid::Uuid::new_v4()));
+    let url = EndpointKey::inline(&tenant, "http://hook.test/");
+    // The same URL for another tenant is another endpoint, with a health of its own.
+    let other = EndpointKey::inline(&Tenant::new("someone-else"), "http://hook.test/");
     assert_eq!(
         store.endpoint_health(&url).await.unwrap(),
         EndpointHealth::default()
@@ -132,6 +135,7 @@ async fn endpoint_health(store: Arc<dyn DeliveryStore>) {
             .disabled
     );
     assert!(store.endpoint_health(&url).await.unwrap().disabled);
+    assert!(!store.endpoint_health(&other).await.unwrap().disabled);
     assert!(store.reenable_endpoint(&url).await.unwrap());
     assert_eq!(
         store.endpoint_health(&url).await.unwrap(),
@@ -142,7 +146,7 @@ async fn endpoint_health(store: Arc<dyn DeliveryStore>) {
 
 async fn bodies(store: Arc<dyn DeliveryStore>) {
     let job = JobId::generate();
-    let body = crate::payload::StoredBody {
+    let body = StoredBody {
         url: "http://site/a?b=c".into(),
         content_type: Some("text/plain".into()),
         body: Some("x".repeat(10_000)),
@@ -154,6 +158,90 @@ async fn bodies(store: Arc<dyn DeliveryStore>) {
         .unwrap();
     assert_eq!(store.body(job, &body.url).await.unwrap(), Some(body));
     assert_eq!(store.body(job, "http://site/other").await.unwrap(), None);
+}
+
+fn endpoint(tenant: &Tenant, name: &str, url: &str) -> endpoints::Endpoint {
+    endpoints::Endpoint {
+        tenant: tenant.clone(),
+        name: Some(name.into()),
+        url: url.into(),
+        secret: "whsec_c2VjcmV0".into(),
+        profile: endpoints::DEFAULT_PROFILE.into(),
+        events: vec![crawler_core::EventKind::Page],
+        headers: Default::default(),
+        payload: Default::default(),
+        created_at_ms: 7,
+    }
+}
+
+async fn named_endpoints(store: Arc<dyn endpoints::EndpointStore>) {
+    let tenant = Tenant::new(format!("tenant-{}", uuid::Uuid::new_v4()));
+    let other = Tenant::new(format!("tenant-{}", uuid::Uuid::new_v4()));
+    let hook = endpoint(&tenant, "hook", "http://a.test/");
+    assert!(store.create(&hook).await.unwrap());
+    // Names are unique within a tenant, not across tenants.
+    assert!(!store
+        .create(&endpoint(&tenant, "hook", "http://b.test/"))
+        .await
+        .unwrap());
+    assert!(store
+        .create(&endpoint(&other, "hook", "http://b.test/"))
+        .await
+        .unwrap());
+    assert!(store
+        .create(&endpoint(&tenant, "another", "http://c.test/"))
+        .await
+        .unwrap());
+    assert_eq!(
+        store.get(&tenant, "hook").await.unwrap(),
+        Some(hook.clone())
+    );
+    assert_eq!(store.get(&tenant, "missing").await.unwrap(), None);
+    let names: Vec<_> = store
+        .list(&tenant)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name.unwrap())
+        .collect();
+    assert_eq!(names, ["another", "hook"]);
+    let moved = endpoint(&tenant, "hook", "http://moved.test/");
+    assert!(store.replace(&moved).await.unwrap());
+    assert_eq!(store.get(&tenant, "hook").await.unwrap(), Some(moved));
+    assert!(!store
+        .replace(&endpoint(&tenant, "nope", "http://x.test/"))
+        .await
+        .unwrap());
+    assert!(store.delete(&tenant, "hook").await.unwrap());
+    assert!(!store.delete(&tenant, "hook").await.unwrap());
+    assert_eq!(
+        store.get(&other, "hook").await.unwrap().unwrap().url,
+        "http://b.test/"
+    );
+    // Health hangs off the tenant's endpoint: the same name elsewhere is another key.
+    assert_ne!(hook.key(), endpoint(&other, "hook", "http://a.test/").key());
+}
+
+mod endpoint_store {
+    use super::*;
+
+    #[tokio::test]
+    async fn memory_backend() {
+        named_endpoints(Arc::new(endpoints::memory::MemoryEndpointStore::default())).await
+    }
+
+    #[tokio::test]
+    async fn redis_backend() {
+        let url = std::env::var("CRAWLER_TEST_REDIS_URL")
+            .unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_string());
+        let namespace = format!("test-{}", uuid::Uuid::new_v4().simple());
+        let store = endpoints::redis::RedisEndpointStore::connect(&url, &namespace)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("Redis at {url} is required for this test (scripts/services start): {e}")
+            });
+        named_endpoints(Arc::new(store)).await
+    }
 }
 
 macro_rules! suite {

@@ -3,7 +3,8 @@
 //! Per-job records live under the job's hash-tagged prefix (`Namespace::job_key`), so a
 //! script touching several of them runs on one Redis Cluster slot, and expire
 //! [`RECORD_RETENTION`] after their last write so finished jobs do not accumulate forever.
-//! Endpoint health is global: two hashes (failures, disabled) sharing one hash tag.
+//! Endpoint health is global: two hashes (failures, disabled) sharing one hash tag, keyed
+//! by [`EndpointKey`] (tenant and endpoint), never by URL alone.
 //!
 //! | key                               | type   | holds                                  |
 //! |-----------------------------------|--------|----------------------------------------|
@@ -13,8 +14,8 @@
 //! | `job:{id}:wh:first_at`            | string | when `wh:first` last grew (ms)          |
 //! | `job:{id}:wh:dead`                | hash   | event id to JSON [`DeadLetter`]         |
 //! | `job:{id}:wh:body:<url digest>`   | string | JSON [`StoredBody`], with its own TTL   |
-//! | `wh:{endpoints}:failures`         | hash   | callback URL to consecutive failures    |
-//! | `wh:{endpoints}:disabled`         | hash   | callback URL to when it was disabled    |
+//! | `wh:{endpoints}:failures`         | hash   | endpoint key to consecutive failures    |
+//! | `wh:{endpoints}:disabled`         | hash   | endpoint key to when it was disabled    |
 
 use std::time::Duration;
 
@@ -26,9 +27,12 @@ use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
 use sha2::{Digest, Sha256};
 
-use super::redis_scripts::{ENDPOINT_FAILURE, MARK_FIRST_DONE, REMOVE_DEAD};
-use super::{Attempt, DeadLetter, DeliveryStore, EndpointHealth, FirstAttempts, StoreError};
-use crate::payload::StoredBody;
+use crate::endpoints::EndpointKey;
+use crate::redis_scripts::{ENDPOINT_FAILURE, MARK_FIRST_DONE, REMOVE_DEAD};
+use crate::{
+    Attempt, AttemptLog, BodyStore, DeadLetter, DeadLetterStore, DeliveryStore, EndpointHealth,
+    FirstAttemptLog, FirstAttempts, HealthStore, StoreError, StoredBody,
+};
 
 /// How long per-job delivery records outlive their last write. Longer than the default
 /// retry schedule (about 26 hours) with room for a user to look at dead letters and
@@ -43,7 +47,7 @@ pub struct RedisDeliveryStore {
     remove_dead: Script,
 }
 
-fn map_err(err: redis::RedisError) -> StoreError {
+pub(crate) fn map_err(err: redis::RedisError) -> StoreError {
     if redis_conn::is_transient(&err) {
         StoreError::Unavailable(err.to_string())
     } else {
@@ -51,26 +55,29 @@ fn map_err(err: redis::RedisError) -> StoreError {
     }
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(raw: &str) -> Result<T, StoreError> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(raw: &str) -> Result<T, StoreError> {
     serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Connects with bounded connect and response times, so a silent Redis fails calls
+/// instead of hanging deliveries.
+pub(crate) async fn connect_redis(url: &str) -> Result<ConnectionManager, StoreError> {
+    redis_conn::connect(url, redis_conn::DEFAULT_RESPONSE_TIMEOUT)
+        .await
+        .map_err(|e| match e {
+            redis_conn::ConnectError::InvalidUrl(m) => StoreError::Backend(m),
+            redis_conn::ConnectError::Unavailable(m) => StoreError::Unavailable(m),
+        })
 }
 
 impl RedisDeliveryStore {
     pub async fn connect(url: &str, namespace: &str) -> Result<Self, StoreError> {
-        // Bounded connect and response times, so a silent Redis fails calls instead of
-        // hanging deliveries.
-        let connection = redis_conn::connect(url, redis_conn::DEFAULT_RESPONSE_TIMEOUT)
-            .await
-            .map_err(|e| match e {
-                redis_conn::ConnectError::InvalidUrl(m) => StoreError::Backend(m),
-                redis_conn::ConnectError::Unavailable(m) => StoreError::Unavailable(m),
-            })?;
         Ok(RedisDeliveryStore {
-            connection,
+            connection: connect_redis(url).await?,
             namespace: Namespace::new(namespace),
             mark_first_done: Script::new(MARK_FIRST_DONE),
             endpoint_failure: Script::new(ENDPOINT_FAILURE),
@@ -106,7 +113,7 @@ impl RedisDeliveryStore {
 }
 
 #[async_trait]
-impl DeliveryStore for RedisDeliveryStore {
+impl AttemptLog for RedisDeliveryStore {
     async fn record_attempt(
         &self,
         job: JobId,
@@ -149,7 +156,10 @@ impl DeliveryStore for RedisDeliveryStore {
             .await
             .map_err(map_err)
     }
+}
 
+#[async_trait]
+impl FirstAttemptLog for RedisDeliveryStore {
     async fn mark_first_attempt_done(&self, job: JobId, event_id: &str) -> Result<(), StoreError> {
         self.mark_first_done
             .key(self.key(job, "wh:first"))
@@ -189,7 +199,10 @@ impl DeliveryStore for RedisDeliveryStore {
             .await
             .map_err(map_err)
     }
+}
 
+#[async_trait]
+impl DeadLetterStore for RedisDeliveryStore {
     async fn put_dead_letter(&self, letter: &DeadLetter) -> Result<(), StoreError> {
         let key = self.key(letter.job_id, "wh:dead");
         let mut stored = letter.clone();
@@ -248,10 +261,13 @@ impl DeliveryStore for RedisDeliveryStore {
             .map_err(map_err)?;
         Ok(removed == 1)
     }
+}
 
+#[async_trait]
+impl HealthStore for RedisDeliveryStore {
     async fn record_endpoint_failure(
         &self,
-        url: &str,
+        endpoint: &EndpointKey,
         disable_after: u32,
     ) -> Result<EndpointHealth, StoreError> {
         let (failures, disabled) = self.endpoint_keys();
@@ -259,7 +275,7 @@ impl DeliveryStore for RedisDeliveryStore {
             .endpoint_failure
             .key(failures)
             .key(disabled)
-            .arg(url)
+            .arg(endpoint.as_str())
             .arg(disable_after)
             .arg(now_ms())
             .invoke_async(&mut self.connection.clone())
@@ -271,20 +287,20 @@ impl DeliveryStore for RedisDeliveryStore {
         })
     }
 
-    async fn record_endpoint_success(&self, url: &str) -> Result<(), StoreError> {
+    async fn record_endpoint_success(&self, endpoint: &EndpointKey) -> Result<(), StoreError> {
         let (failures, _) = self.endpoint_keys();
         self.connection
             .clone()
-            .hdel::<_, _, ()>(failures, url)
+            .hdel::<_, _, ()>(failures, endpoint.as_str())
             .await
             .map_err(map_err)
     }
 
-    async fn endpoint_health(&self, url: &str) -> Result<EndpointHealth, StoreError> {
+    async fn endpoint_health(&self, endpoint: &EndpointKey) -> Result<EndpointHealth, StoreError> {
         let (failures, disabled) = self.endpoint_keys();
         let (count, is_disabled): (Option<u64>, bool) = redis::pipe()
-            .hget(failures, url)
-            .hexists(disabled, url)
+            .hget(failures, endpoint.as_str())
+            .hexists(disabled, endpoint.as_str())
             .query_async(&mut self.connection.clone())
             .await
             .map_err(map_err)?;
@@ -294,18 +310,21 @@ impl DeliveryStore for RedisDeliveryStore {
         })
     }
 
-    async fn reenable_endpoint(&self, url: &str) -> Result<bool, StoreError> {
+    async fn reenable_endpoint(&self, endpoint: &EndpointKey) -> Result<bool, StoreError> {
         let (failures, disabled) = self.endpoint_keys();
         let (_, was_disabled): (i64, i64) = redis::pipe()
             .atomic()
-            .hdel(failures, url)
-            .hdel(disabled, url)
+            .hdel(failures, endpoint.as_str())
+            .hdel(disabled, endpoint.as_str())
             .query_async(&mut self.connection.clone())
             .await
             .map_err(map_err)?;
         Ok(was_disabled == 1)
     }
+}
 
+#[async_trait]
+impl BodyStore for RedisDeliveryStore {
     async fn put_body(
         &self,
         job: JobId,
@@ -332,7 +351,10 @@ impl DeliveryStore for RedisDeliveryStore {
             .map_err(map_err)?;
         raw.map(|r| from_json(&r)).transpose()
     }
+}
 
+#[async_trait]
+impl DeliveryStore for RedisDeliveryStore {
     async fn is_ready(&self) -> bool {
         redis::cmd("PING")
             .query_async::<String>(&mut self.connection.clone())

@@ -10,8 +10,11 @@ use async_trait::async_trait;
 use crawler_core::time::now_ms;
 use crawler_core::JobId;
 
-use super::{Attempt, DeadLetter, DeliveryStore, EndpointHealth, FirstAttempts, StoreError};
-use crate::payload::StoredBody;
+use crate::endpoints::EndpointKey;
+use crate::{
+    Attempt, AttemptLog, BodyStore, DeadLetter, DeadLetterStore, DeliveryStore, EndpointHealth,
+    FirstAttemptLog, FirstAttempts, HealthStore, StoreError, StoredBody,
+};
 
 #[derive(Default)]
 struct Inner {
@@ -21,7 +24,7 @@ struct Inner {
     /// Per job, event id to dead letter; a BTreeMap of insertion order keeps listings stable.
     dead: HashMap<JobId, BTreeMap<String, (u64, DeadLetter)>>,
     dead_sequence: u64,
-    endpoints: HashMap<String, EndpointHealth>,
+    endpoints: HashMap<EndpointKey, EndpointHealth>,
     bodies: HashMap<(JobId, String), (Instant, StoredBody)>,
 }
 
@@ -43,7 +46,7 @@ impl MemoryDeliveryStore {
 }
 
 #[async_trait]
-impl DeliveryStore for MemoryDeliveryStore {
+impl AttemptLog for MemoryDeliveryStore {
     async fn record_attempt(
         &self,
         job: JobId,
@@ -73,7 +76,10 @@ impl DeliveryStore for MemoryDeliveryStore {
     async fn is_delivered(&self, job: JobId, event_id: &str) -> Result<bool, StoreError> {
         Ok(self.lock().delivered.contains(&(job, event_id.to_string())))
     }
+}
 
+#[async_trait]
+impl FirstAttemptLog for MemoryDeliveryStore {
     async fn mark_first_attempt_done(&self, job: JobId, event_id: &str) -> Result<(), StoreError> {
         let mut inner = self.lock();
         let (done, last_progress) = inner.first_attempts.entry(job).or_default();
@@ -107,7 +113,10 @@ impl DeliveryStore for MemoryDeliveryStore {
         }
         Ok(())
     }
+}
 
+#[async_trait]
+impl DeadLetterStore for MemoryDeliveryStore {
     async fn put_dead_letter(&self, letter: &DeadLetter) -> Result<(), StoreError> {
         let mut inner = self.lock();
         inner.dead_sequence += 1;
@@ -158,14 +167,17 @@ impl DeliveryStore for MemoryDeliveryStore {
         }
         Ok(matches)
     }
+}
 
+#[async_trait]
+impl HealthStore for MemoryDeliveryStore {
     async fn record_endpoint_failure(
         &self,
-        url: &str,
+        endpoint: &EndpointKey,
         disable_after: u32,
     ) -> Result<EndpointHealth, StoreError> {
         let mut inner = self.lock();
-        let health = inner.endpoints.entry(url.to_string()).or_default();
+        let health = inner.endpoints.entry(endpoint.clone()).or_default();
         health.consecutive_failures = health.consecutive_failures.saturating_add(1);
         if health.consecutive_failures >= disable_after {
             health.disabled = true;
@@ -173,25 +185,33 @@ impl DeliveryStore for MemoryDeliveryStore {
         Ok(*health)
     }
 
-    async fn record_endpoint_success(&self, url: &str) -> Result<(), StoreError> {
-        if let Some(health) = self.lock().endpoints.get_mut(url) {
+    async fn record_endpoint_success(&self, endpoint: &EndpointKey) -> Result<(), StoreError> {
+        if let Some(health) = self.lock().endpoints.get_mut(endpoint) {
             health.consecutive_failures = 0;
         }
         Ok(())
     }
 
-    async fn endpoint_health(&self, url: &str) -> Result<EndpointHealth, StoreError> {
-        Ok(self.lock().endpoints.get(url).copied().unwrap_or_default())
-    }
-
-    async fn reenable_endpoint(&self, url: &str) -> Result<bool, StoreError> {
+    async fn endpoint_health(&self, endpoint: &EndpointKey) -> Result<EndpointHealth, StoreError> {
         Ok(self
             .lock()
             .endpoints
-            .remove(url)
-            .is_some_and(|health| health.disabled))
+            .get(endpoint)
+            .copied()
+            .unwrap_or_default())
     }
 
+    async fn reenable_endpoint(&self, endpoint: &EndpointKey) -> Result<bool, StoreError> {
+        Ok(self
+            .lock()
+            .endpoints
+            .remove(endpoint)
+            .is_some_and(|health| health.disabled))
+    }
+}
+
+#[async_trait]
+impl BodyStore for MemoryDeliveryStore {
     async fn put_body(
         &self,
         job: JobId,
@@ -216,7 +236,10 @@ impl DeliveryStore for MemoryDeliveryStore {
             .filter(|(expires, _)| *expires > Instant::now())
             .map(|(_, body)| body.clone()))
     }
+}
 
+#[async_trait]
+impl DeliveryStore for MemoryDeliveryStore {
     async fn is_ready(&self) -> bool {
         true
     }

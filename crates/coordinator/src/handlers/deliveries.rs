@@ -1,0 +1,131 @@
+//! The delivery routes: a job's failed deliveries and their replay, stored page bodies,
+//! and re-enabling an endpoint. Like every job route, a caller reaches only its own jobs
+//! (another key's job answers 404) and its own endpoints.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use crawler_core::JobId;
+use crawler_deliveries::{StoreError, Tenant};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::app::AppState;
+use crate::deliveries::{DeliveryApi, FailedDeliveries};
+use crate::error::ApiError;
+
+type Shared = State<Arc<AppState>>;
+
+fn operations(app: &AppState) -> DeliveryApi {
+    DeliveryApi::new(
+        app.backends.queue.clone(),
+        app.backends.deliveries.clone(),
+        app.namespace.clone(),
+    )
+}
+
+/// The job `raw_id` names when the caller owns it; 404 otherwise.
+async fn owned_job(
+    app: &AppState,
+    raw_id: &str,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+) -> Result<JobId, ApiError> {
+    let job: JobId = raw_id
+        .parse()
+        .map_err(|_| ApiError::not_found("no such job"))?;
+    let caller = app.caller(headers, query)?;
+    app.owned_job(&caller, job).await
+}
+
+pub async fn failed_deliveries(
+    State(app): Shared,
+    Path(job_id): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<FailedDeliveries>, ApiError> {
+    let job = owned_job(&app, &job_id, &headers, &query).await?;
+    match query.get("state").map(String::as_str) {
+        None | Some("failed") => {}
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "state",
+                "only `failed` deliveries are listed",
+            ))
+        }
+    }
+    Ok(Json(operations(&app).failed_deliveries(job).await?))
+}
+
+pub async fn replay(
+    State(app): Shared,
+    Path(job_id): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let job = owned_job(&app, &job_id, &headers, &query).await?;
+    let replayed = operations(&app).replay(job).await?;
+    Ok(Json(json!({"jobId": job, "replayed": replayed})).into_response())
+}
+
+pub async fn page_body(
+    State(app): Shared,
+    Path(job_id): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let job = owned_job(&app, &job_id, &headers, &query).await?;
+    let Some(url) = query.get("url").filter(|u| !u.is_empty()) else {
+        return Err(ApiError::bad_request("url", "the page's URL is required"));
+    };
+    let stored = operations(&app).page_body(job, url).await?.ok_or_else(|| {
+        ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            Some("url"),
+            "no stored body for this page (never left out of a webhook, or expired)",
+        )
+    })?;
+    let bytes = match (stored.body, stored.base64_encoded_body) {
+        (Some(text), _) => text.into_bytes(),
+        (None, Some(encoded)) => STANDARD
+            .decode(encoded)
+            .map_err(|e| ApiError::from(StoreError::Corrupt(e.to_string())))?,
+        (None, None) => Vec::new(),
+    };
+    let content_type = stored
+        .content_type
+        .unwrap_or_else(|| "application/octet-stream".to_string());
+    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
+}
+
+#[derive(Deserialize)]
+struct ReenableRequest {
+    url: Option<String>,
+}
+
+pub async fn reenable(
+    State(app): Shared,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let caller = app.caller(&headers, &query)?;
+    let request: ReenableRequest = serde_json::from_slice(&body).map_err(|_| {
+        ApiError::bad_request("url", "send a JSON object with the endpoint's `url`")
+    })?;
+    let Some(url) = request.url.filter(|u| !u.is_empty()) else {
+        return Err(ApiError::bad_request(
+            "url",
+            "the endpoint's `url` is required",
+        ));
+    };
+    let tenant = Tenant::new(caller.owner);
+    let was_disabled = operations(&app).reenable(&tenant, &url).await?;
+    Ok(Json(json!({"url": url, "reenabled": true, "wasDisabled": was_disabled})).into_response())
+}
