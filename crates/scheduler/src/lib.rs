@@ -44,10 +44,14 @@
 
 pub mod clock;
 pub mod schedule;
+pub mod store;
 pub mod triggers;
+
+use std::sync::Arc;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use schedule::{Run, RunOutcome, Schedule, ScheduleId};
+pub use store::ScheduleStore;
 pub use triggers::Trigger;
 
 /// Why a schedule store call failed.
@@ -66,4 +70,24 @@ impl ScheduleError {
     pub fn is_transient(&self) -> bool {
         matches!(self, ScheduleError::Unavailable(_))
     }
+}
+
+/// Which schedule backend to use.
+#[derive(Debug, Clone)]
+pub enum ScheduleBackend {
+    Memory,
+    Redis { url: String },
+}
+
+/// The one place that chooses the backend.
+pub async fn connect(
+    backend: &ScheduleBackend,
+    namespace: &str,
+) -> Result<Arc<dyn ScheduleStore>, ScheduleError> {
+    Ok(match backend {
+        ScheduleBackend::Memory => Arc::new(store::memory::MemoryStore::new()),
+        ScheduleBackend::Redis { url } => {
+            Arc::new(store::redis::RedisStore::connect(url, namespace).await?)
+        }
+    })
 }
