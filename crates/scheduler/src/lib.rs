@@ -45,6 +45,7 @@
 pub mod clock;
 pub mod schedule;
 pub mod store;
+pub mod tick;
 pub mod triggers;
 
 use std::sync::Arc;
@@ -52,6 +53,7 @@ use std::sync::Arc;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use schedule::{Run, RunOutcome, Schedule, ScheduleId};
 pub use store::ScheduleStore;
+pub use tick::{LaunchError, Launcher, TickConfig, TickReport};
 pub use triggers::Trigger;
 
 /// Why a schedule store call failed.

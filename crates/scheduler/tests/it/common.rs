@@ -1,9 +1,12 @@
 //! Fixtures shared by the suite, and the macro that runs the whole suite on a backend.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use crawler_core::{ApiParams, JobSpec, Scope};
-use crawler_scheduler::{Schedule, ScheduleStore, Trigger};
+use async_trait::async_trait;
+use crawler_core::{ApiParams, JobId, JobSpec, Scope};
+use crawler_scheduler::{
+    LaunchError, Launcher, Schedule, ScheduleId, ScheduleStore, TickConfig, Trigger,
+};
 
 /// Two handles on one store: the same one for the memory backend, two connections to one
 /// namespace for Redis, as two coordinators would have.
@@ -54,6 +57,63 @@ pub fn due_at(next_run_ms: Option<u64>, enabled: bool) -> Schedule {
     schedule
 }
 
+/// A tick config for `holder` with a lease long enough not to expire during a test.
+pub fn config(holder: &str) -> TickConfig {
+    TickConfig {
+        tick_interval: std::time::Duration::from_millis(20),
+        lease_ttl: std::time::Duration::from_secs(30),
+        holder: holder.to_owned(),
+        batch: 100,
+    }
+}
+
+/// A launcher that records every launch (schedule and due time) and answers the same way
+/// each time.
+pub struct CountingLauncher {
+    answer: Option<LaunchError>,
+    launches: Mutex<Vec<(ScheduleId, u64, JobId)>>,
+}
+
+impl CountingLauncher {
+    pub fn starting() -> Arc<Self> {
+        Self::answering(None)
+    }
+
+    pub fn answering(answer: Option<LaunchError>) -> Arc<Self> {
+        Arc::new(CountingLauncher {
+            answer,
+            launches: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// (schedule, due time, job id handed out) of every launch, in order.
+    pub fn launches(&self) -> Vec<(ScheduleId, u64, JobId)> {
+        self.launches.lock().unwrap().clone()
+    }
+
+    pub fn count(&self) -> usize {
+        self.launches.lock().unwrap().len()
+    }
+}
+
+#[async_trait]
+impl Launcher for CountingLauncher {
+    async fn launch(&self, schedule: &Schedule) -> Result<JobId, LaunchError> {
+        // A real launch awaits the job store; yielding lets concurrent ticks interleave.
+        tokio::task::yield_now().await;
+        let due = schedule.next_run_ms.expect("a launched run has a due time");
+        let job_id = JobId::generate();
+        self.launches
+            .lock()
+            .unwrap()
+            .push((schedule.id, due, job_id));
+        match &self.answer {
+            None => Ok(job_id),
+            Some(answer) => Err(answer.clone()),
+        }
+    }
+}
+
 /// Expands to one `#[tokio::test]` per suite function, each on fresh stores made by
 /// `$make_stores().await`. The list lives here, once, so no backend can skip a test.
 macro_rules! backend_suite {
@@ -68,6 +128,15 @@ macro_rules! backend_suite {
             lease::second_holder_is_refused_while_the_lease_is_held,
             lease::holder_renews_and_keeps_the_lease,
             lease::released_lease_is_free_at_once,
+            tick::interval_schedule_starts_at_its_times_and_not_before,
+            tick::two_loops_start_each_due_run_exactly_once,
+            tick::two_loops_that_both_think_they_lead_still_start_each_run_once,
+            tick::other_loop_takes_over_after_the_lease_ttl,
+            tick::run_loop_starts_due_runs_and_releases_the_lease_on_shutdown,
+            tick::disabled_schedule_starts_nothing,
+            tick::runs_missed_during_an_outage_start_once,
+            tick::skip_answer_records_a_skipped_run,
+            tick::failed_launch_is_recorded_and_the_schedule_goes_on,
         );
     };
     (@tests $make_stores:path; $($module:ident :: $name:ident),* $(,)?) => {

@@ -3,3 +3,4 @@
 
 pub mod lease;
 pub mod store;
+pub mod tick;
