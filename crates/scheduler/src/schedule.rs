@@ -1,0 +1,102 @@
+//! A schedule (a stored crawl spec and when to start it) and the log of its runs.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crawler_core::{JobId, JobSpec};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::triggers::Trigger;
+
+/// A schedule's identifier, a UUID on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ScheduleId(pub Uuid);
+
+impl ScheduleId {
+    /// A new, time-ordered id (UUIDv7), so ids sort roughly by creation.
+    pub fn generate() -> Self {
+        ScheduleId(Uuid::now_v7())
+    }
+}
+
+impl fmt::Display for ScheduleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl FromStr for ScheduleId {
+    type Err = uuid::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Uuid::parse_str(s).map(ScheduleId)
+    }
+}
+
+/// A crawl spec that starts a new crawl at each time its trigger says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Schedule {
+    pub id: ScheduleId,
+    /// Identifies the API key that owns the schedule, as for jobs.
+    pub owner: String,
+    /// The owner's label for it.
+    pub name: String,
+    /// What each run crawls.
+    pub spec: JobSpec,
+    pub trigger: Trigger,
+    /// A disabled schedule keeps its place but starts nothing.
+    pub enabled: bool,
+    /// The next due time; `None` once the trigger has no further time.
+    pub next_run_ms: Option<u64>,
+    pub created_at_ms: u64,
+}
+
+impl Schedule {
+    /// A new, enabled schedule, first due when its trigger first fires after creation.
+    pub fn new(
+        owner: impl Into<String>,
+        name: impl Into<String>,
+        spec: JobSpec,
+        trigger: Trigger,
+        created_at_ms: u64,
+    ) -> Self {
+        Schedule {
+            id: ScheduleId::generate(),
+            owner: owner.into(),
+            name: name.into(),
+            spec,
+            next_run_ms: trigger.first_due(created_at_ms),
+            trigger,
+            enabled: true,
+            created_at_ms,
+        }
+    }
+
+    /// Whether the due index holds this schedule: it is enabled and has a next time.
+    pub fn is_indexed(&self) -> bool {
+        self.enabled && self.next_run_ms.is_some()
+    }
+}
+
+/// One due time of a schedule and what came of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Run {
+    /// The due time this run was for.
+    pub due_at_ms: u64,
+    /// When the tick loop handled it.
+    pub started_at_ms: u64,
+    pub outcome: RunOutcome,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum RunOutcome {
+    /// A crawl was started.
+    Started { job_id: JobId },
+    /// No crawl was started, on purpose (the launcher said why).
+    Skipped { reason: String },
+    /// Starting the crawl failed; the schedule goes on with its next due time.
+    Failed { reason: String },
+}
