@@ -99,6 +99,10 @@ pub struct Settings {
     pub webhook_disable_after: u32,
     pub webhook_inline_body_limit: u64,
     pub body_retention_sec: u64,
+
+    pub scheduler_in_coordinator: bool,
+    pub scheduler_tick_ms: u64,
+    pub scheduler_lease_ms: u64,
 }
 
 impl Settings {
@@ -171,6 +175,15 @@ impl Settings {
             return Err(invalid(
                 "metrics_addr",
                 "must be empty or an address such as 127.0.0.1:9100",
+            ));
+        }
+        if self.scheduler_tick_ms == 0 {
+            return Err(invalid("scheduler_tick_ms", "must be at least 1"));
+        }
+        if self.scheduler_lease_ms <= self.scheduler_tick_ms {
+            return Err(invalid(
+                "scheduler_lease_ms",
+                "must be longer than scheduler_tick_ms, or the lease lapses between ticks",
             ));
         }
         self.retry_schedule()?;
