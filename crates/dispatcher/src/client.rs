@@ -36,6 +36,11 @@ impl AttemptOutcome {
     pub fn succeeded(&self) -> bool {
         self.error.is_none()
     }
+
+    /// An attempt that failed before anything was sent, such as one with a bad secret.
+    pub fn unsent(error: String) -> Self {
+        failure(None, error, Duration::ZERO)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,8 +74,21 @@ impl WebhookClient {
     /// POSTs `body` with `headers` to `url`, following redirects. Success is a 2xx within
     /// the timeout, which covers every hop together.
     pub async fn post(&self, url: &str, headers: HeaderMap, body: Vec<u8>) -> AttemptOutcome {
+        self.post_within(url, headers, body, None).await
+    }
+
+    /// [`WebhookClient::post`] with a timeout of its own instead of the client's, when
+    /// `timeout` is given (a profile's default).
+    pub async fn post_within(
+        &self,
+        url: &str,
+        headers: HeaderMap,
+        body: Vec<u8>,
+        timeout: Option<Duration>,
+    ) -> AttemptOutcome {
         let started = Instant::now();
-        let result = tokio::time::timeout(self.timeout, self.follow(url, headers, body)).await;
+        let limit = timeout.unwrap_or(self.timeout);
+        let result = tokio::time::timeout(limit, self.follow(url, headers, body, timeout)).await;
         let duration = started.elapsed();
         match result {
             Ok(Ok(mut outcome)) => {
@@ -87,20 +105,23 @@ impl WebhookClient {
         url: &str,
         headers: HeaderMap,
         body: Vec<u8>,
+        timeout: Option<Duration>,
     ) -> Result<AttemptOutcome, String> {
         let mut target = Url::parse(url).map_err(|e| format!("invalid_url: {e}"))?;
         // `Bytes` makes each hop's copy of the body a reference count, not a copy.
         let body = Bytes::from(body);
         for _hop in 0..=MAX_REDIRECTS {
             check_ip_literal(&target, self.allow_private).map_err(|e| e.to_string())?;
-            let response = self
+            let mut request = self
                 .http
                 .post(target.clone())
                 .headers(headers.clone())
-                .body(body.clone())
-                .send()
-                .await
-                .map_err(describe_error)?;
+                .body(body.clone());
+            // The client's own timeout would otherwise cut a longer one short.
+            if let Some(timeout) = timeout {
+                request = request.timeout(timeout);
+            }
+            let response = request.send().await.map_err(describe_error)?;
             let status = response.status();
             if status.is_success() {
                 return Ok(AttemptOutcome {

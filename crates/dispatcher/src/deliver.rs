@@ -5,63 +5,22 @@
 //! delay before the original is acked), or dead-lettered. Whatever must survive a crash is
 //! written before [`EventHandler::handle`] returns, and the caller acks only after that.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crawler_core::time::now_ms;
 use crawler_core::{EventEnvelope, EventKind, QueueMessage, WebhookEvent};
-use crawler_deliveries::endpoints::Endpoint;
-use crawler_deliveries::{Attempt, DeadLetter, DeadReason, DeliveryStore, StoreError};
 use crawler_queue::{Queue, QueueError};
-use crawler_state::StateError;
 
 use crate::client::{AttemptOutcome, WebhookClient};
-use crate::headers::{webhook_headers, Signed};
+use crate::handled::{HandleError, Handled};
 use crate::jobs::JobCache;
-use crate::ordering::{expected_page_events, summary_gate, SummaryGate, SUMMARY_RECHECK};
-use crate::payload::shape;
+use crate::ordering::{summary_may_go, SUMMARY_RECHECK};
+use crate::pipeline;
 use crate::schedule::{jitter_factor, RetryPolicy};
-use crate::signing::WebhookSecret;
-
-#[derive(Debug, thiserror::Error)]
-pub enum HandleError {
-    #[error(transparent)]
-    Queue(#[from] QueueError),
-    #[error(transparent)]
-    State(#[from] StateError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// How an event left the handler, for logs and tests.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Handled {
-    Delivered,
-    /// No callback, or the callback does not want this kind.
-    Filtered,
-    AlreadyDelivered,
-    /// A summary put back until the job's page events had their first attempt.
-    SummaryDeferred,
-    Retrying {
-        attempt: u32,
-        delay: Duration,
-    },
-    DeadLettered(DeadReason),
-}
-
-impl Handled {
-    /// The outcome as a metrics label.
-    pub fn label(&self) -> &'static str {
-        match self {
-            Handled::Delivered => "delivered",
-            Handled::Filtered => "filtered",
-            Handled::AlreadyDelivered => "already_delivered",
-            Handled::SummaryDeferred => "summary_deferred",
-            Handled::Retrying { .. } => "retrying",
-            Handled::DeadLettered(_) => "dead_lettered",
-        }
-    }
-}
+use crate::target::Target;
+use crawler_deliveries::{Attempt, DeadLetter, DeadReason, DeliveryStore, StoreError};
 
 /// The settings the handler works with, taken once from `Settings`.
 #[derive(Debug, Clone)]
@@ -86,8 +45,8 @@ pub struct EventHandler {
 impl EventHandler {
     pub async fn handle(&self, envelope: EventEnvelope) -> Result<Handled, HandleError> {
         let kind = envelope.event.kind();
-        let callback = match self.jobs.endpoint(envelope.job_id).await? {
-            Some(callback) if callback.wants(kind) => callback,
+        let target = match self.jobs.target(envelope.job_id).await? {
+            Some(target) if pipeline::select(&target, kind) => target,
             _ => {
                 self.first_attempt_done(&envelope).await?;
                 return Ok(Handled::Filtered);
@@ -102,37 +61,21 @@ impl EventHandler {
             return Ok(Handled::AlreadyDelivered);
         }
         if let WebhookEvent::Finished(summary) = &envelope.event {
-            let progress = self.store.first_attempts(envelope.job_id).await?;
-            let gate = summary_gate(
-                expected_page_events(summary),
-                progress,
-                envelope.created_at_ms,
-                now_ms(),
-                self.config.summary_stall_limit,
-            );
-            match gate {
-                SummaryGate::Go => {}
-                SummaryGate::Wait => {
-                    self.republish(&envelope, SUMMARY_RECHECK).await?;
-                    return Ok(Handled::SummaryDeferred);
-                }
-                SummaryGate::Stalled => tracing::warn!(
-                    job = %envelope.job_id,
-                    done = progress.done,
-                    expected = expected_page_events(summary),
-                    "page events stopped progressing; sending the summary anyway"
-                ),
+            let stall_limit = self.config.summary_stall_limit;
+            if !summary_may_go(self.store.as_ref(), &envelope, summary, stall_limit).await? {
+                self.republish(&envelope, SUMMARY_RECHECK).await?;
+                return Ok(Handled::SummaryDeferred);
             }
         }
-        if self.store.endpoint_health(&callback.key()).await?.disabled {
-            self.dead_letter(&envelope, &callback, DeadReason::EndpointDisabled)
+        if self.store.endpoint_health(&target.endpoint).await?.disabled {
+            self.dead_letter(&envelope, &target, DeadReason::EndpointDisabled)
                 .await?;
             self.first_attempt_done(&envelope).await?;
             return Ok(Handled::DeadLettered(DeadReason::EndpointDisabled));
         }
 
         let started_ms = now_ms();
-        let outcome = self.attempt(&envelope, &callback).await?;
+        let outcome = self.attempt(&envelope, &target).await?;
         let attempt = Attempt {
             attempt: envelope.attempt + 1,
             at_ms: started_ms,
@@ -143,30 +86,65 @@ impl EventHandler {
         self.store
             .record_attempt(envelope.job_id, &envelope.event_id, &attempt)
             .await?;
-
         if outcome.succeeded() {
             self.store
                 .mark_delivered(envelope.job_id, &envelope.event_id)
                 .await?;
-            self.store.record_endpoint_success(&callback.key()).await?;
+            self.store.record_endpoint_success(&target.endpoint).await?;
             self.first_attempt_done(&envelope).await?;
             return Ok(Handled::Delivered);
         }
+        self.failed(&envelope, &target, &outcome).await
+    }
 
+    /// Runs the pipeline once: shape, store a left-out body, encode and sign, send.
+    /// Storing the body comes before sending, so the link in the event works as soon as
+    /// the receiver sees it.
+    async fn attempt(
+        &self,
+        envelope: &EventEnvelope,
+        target: &Target,
+    ) -> Result<AttemptOutcome, HandleError> {
+        let shaped = pipeline::shape(
+            target,
+            &envelope.event,
+            self.config.inline_body_limit,
+            &self.config.public_base,
+        );
+        if let Some(body) = &shaped.stored_body {
+            self.store
+                .put_body(envelope.job_id, body, self.config.body_retention)
+                .await?;
+        }
+        let timestamp = now_ms() / 1000;
+        match pipeline::prepare(target, envelope, &shaped.body, timestamp) {
+            Ok(request) => Ok(pipeline::send(&self.client, target, request).await),
+            Err(error) => Ok(AttemptOutcome::unsent(error.to_string())),
+        }
+    }
+
+    /// After a failed attempt: counts it against the endpoint's health, then schedules
+    /// the next try, or dead-letters the event when the schedule is exhausted.
+    async fn failed(
+        &self,
+        envelope: &EventEnvelope,
+        target: &Target,
+        outcome: &AttemptOutcome,
+    ) -> Result<Handled, HandleError> {
         let health = self
             .store
-            .record_endpoint_failure(&callback.key(), self.config.disable_after)
+            .record_endpoint_failure(&target.endpoint, self.config.disable_after)
             .await?;
         if health.disabled {
-            tracing::warn!(url = %callback.url, failures = health.consecutive_failures, "webhook endpoint disabled");
+            tracing::warn!(url = %target.url, failures = health.consecutive_failures, "webhook endpoint disabled");
         }
-        self.first_attempt_done(&envelope).await?;
-        let retry_after = outcome.retry_after;
-        match self
-            .config
-            .policy
-            .next_delay(envelope.attempt, retry_after, jitter_factor())
-        {
+        self.first_attempt_done(envelope).await?;
+        let delay = self.retry_policy(target).next_delay(
+            envelope.attempt,
+            outcome.retry_after,
+            jitter_factor(),
+        );
+        match delay {
             Some(delay) => {
                 let mut next = envelope.clone();
                 next.attempt += 1;
@@ -177,57 +155,19 @@ impl EventHandler {
                 })
             }
             None => {
-                self.dead_letter(&envelope, &callback, DeadReason::Exhausted)
+                self.dead_letter(envelope, target, DeadReason::Exhausted)
                     .await?;
                 Ok(Handled::DeadLettered(DeadReason::Exhausted))
             }
         }
     }
 
-    /// Shapes, signs and sends the event once. Storing a left-out body comes first, so the
-    /// link in the event works as soon as the receiver sees it.
-    async fn attempt(
-        &self,
-        envelope: &EventEnvelope,
-        callback: &Endpoint,
-    ) -> Result<AttemptOutcome, HandleError> {
-        let shaped = shape(
-            &envelope.event,
-            callback.payload,
-            self.config.inline_body_limit,
-            &self.config.public_base,
-        );
-        if let Some(body) = &shaped.stored_body {
-            self.store
-                .put_body(envelope.job_id, body, self.config.body_retention)
-                .await?;
+    /// The target profile's retry schedule when it has one, else the configured one.
+    fn retry_policy(&self, target: &Target) -> Cow<'_, RetryPolicy> {
+        match target.profile.retry_schedule {
+            Some(schedule) => Cow::Owned(RetryPolicy::new(schedule.to_vec())),
+            None => Cow::Borrowed(&self.config.policy),
         }
-        let secret = match WebhookSecret::parse(&callback.secret) {
-            Ok(secret) => secret,
-            Err(error) => {
-                return Ok(AttemptOutcome {
-                    status: None,
-                    error: Some(format!("invalid_secret: {error}")),
-                    duration: Duration::ZERO,
-                    retry_after: None,
-                })
-            }
-        };
-        // Serialising an event cannot fail: it holds only strings, numbers and JSON values.
-        let body = serde_json::to_vec(&shaped.event).unwrap_or_default();
-        let timestamp = now_ms() / 1000;
-        let signature = secret.sign(&envelope.event_id, timestamp, &body);
-        let job_id = envelope.job_id.to_string();
-        let headers = webhook_headers(
-            &callback.headers,
-            &Signed {
-                event_id: &envelope.event_id,
-                job_id: &job_id,
-                timestamp,
-                signature: &signature,
-            },
-        );
-        Ok(self.client.post(&callback.url, headers, body).await)
     }
 
     async fn republish(&self, envelope: &EventEnvelope, delay: Duration) -> Result<(), QueueError> {
@@ -249,7 +189,7 @@ impl EventHandler {
     async fn dead_letter(
         &self,
         envelope: &EventEnvelope,
-        callback: &Endpoint,
+        target: &Target,
         reason: DeadReason,
     ) -> Result<(), StoreError> {
         tracing::info!(job = %envelope.job_id, event = %envelope.event_id, ?reason, "event dead-lettered");
@@ -258,7 +198,7 @@ impl EventHandler {
             event_id: envelope.event_id.clone(),
             job_id: envelope.job_id,
             kind: envelope.event.kind(),
-            callback_url: callback.url.clone(),
+            callback_url: target.url.clone(),
             reason,
             dead_at_ms: now_ms(),
             envelope: envelope.clone(),

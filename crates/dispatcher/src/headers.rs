@@ -1,12 +1,18 @@
 //! The headers of a webhook request.
 //!
-//! A job's custom headers (`callback.headers`) are added first; the ones the dispatcher
-//! sets come last and win, so a job can never replace the signature, its timestamp, the
-//! event id, the content type or the job id that receivers rely on.
+//! An endpoint's custom headers are added first, then its profile's default headers where
+//! the endpoint set none of that name. The ones the dispatcher sets come last and win (the
+//! signing scheme's, the job id, and the body encoding's), so an endpoint can never
+//! replace the signature, its timestamp, the event id, the content type or the job id
+//! that receivers rely on.
 
 use std::collections::BTreeMap;
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, USER_AGENT};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+
+use crate::encoding::Encoded;
+use crate::pipeline::sign::SigningScheme;
+use crate::profiles::DeliveryProfile;
 
 /// Sent with every webhook, naming the product and its version.
 pub const WEBHOOK_USER_AGENT: &str = concat!(
@@ -15,11 +21,15 @@ pub const WEBHOOK_USER_AGENT: &str = concat!(
     " (+https://github.com/crawler-rs/crawler)"
 );
 
-/// Custom headers that are ignored: the ones the dispatcher owns, and the ones that
-/// describe the connection or the body framing, which only the HTTP client may set.
-fn is_reserved(name: &HeaderName) -> bool {
+/// The header naming the job, on every request whatever the profile.
+const JOB_ID: &str = "x-crawler-job-id";
+
+/// Custom headers that are ignored: the ones the dispatcher or the signing scheme owns,
+/// and the ones that describe the connection or the body framing, which only the HTTP
+/// client and the body encoding may set.
+fn is_reserved(name: &HeaderName, signing: SigningScheme) -> bool {
     let name = name.as_str();
-    name.starts_with("webhook-")
+    signing.reserves(name)
         || matches!(
             name,
             "content-type"
@@ -32,17 +42,21 @@ fn is_reserved(name: &HeaderName) -> bool {
         )
 }
 
-/// What identifies and authenticates one attempt.
-pub struct Signed<'a> {
-    pub event_id: &'a str,
+/// What the dispatcher adds to one attempt's request.
+pub struct Ours<'a> {
+    /// The signing scheme's headers, from the sign step.
+    pub signature: Vec<(HeaderName, HeaderValue)>,
     pub job_id: &'a str,
-    pub timestamp: u64,
-    pub signature: &'a str,
+    pub body: &'a Encoded,
 }
 
 /// Builds the request headers. Custom headers that are not valid HTTP are skipped (the
 /// coordinator validates them at submission, so this only guards old records).
-pub fn webhook_headers(custom: &BTreeMap<String, String>, signed: &Signed<'_>) -> HeaderMap {
+pub fn webhook_headers(
+    custom: &BTreeMap<String, String>,
+    profile: &DeliveryProfile,
+    ours: Ours<'_>,
+) -> HeaderMap {
     let mut headers = HeaderMap::new();
     for (name, value) in custom {
         let (Ok(name), Ok(value)) = (
@@ -52,22 +66,31 @@ pub fn webhook_headers(custom: &BTreeMap<String, String>, signed: &Signed<'_>) -
             tracing::warn!(header = %name, "skipping a custom webhook header that is not valid HTTP");
             continue;
         };
-        if !is_reserved(&name) {
+        if !is_reserved(&name, profile.signing) {
             headers.append(name, value);
         }
     }
-    let ours = [
-        ("webhook-id", signed.event_id.to_string()),
-        ("webhook-timestamp", signed.timestamp.to_string()),
-        ("webhook-signature", signed.signature.to_string()),
-        ("x-crawler-job-id", signed.job_id.to_string()),
-    ];
-    for (name, value) in ours {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            headers.insert(HeaderName::from_static(name), value);
+    for (name, value) in profile.headers {
+        // The table is checked by a test, so a bad entry here is only skipped, never fatal.
+        let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) else {
+            continue;
+        };
+        if !headers.contains_key(&name) {
+            headers.insert(name, value);
         }
     }
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    for (name, value) in ours.signature {
+        headers.insert(name, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(ours.job_id) {
+        headers.insert(HeaderName::from_static(JOB_ID), value);
+    }
+    for (name, value) in ours.body.headers() {
+        headers.insert(name, value);
+    }
     if !headers.contains_key(USER_AGENT) {
         headers.insert(USER_AGENT, HeaderValue::from_static(WEBHOOK_USER_AGENT));
     }
@@ -77,6 +100,42 @@ pub fn webhook_headers(custom: &BTreeMap<String, String>, signed: &Signed<'_>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encoding::{Body, Compression, Encoding};
+    use crate::profiles;
+
+    fn json_body() -> Encoded {
+        Encoded {
+            bytes: Vec::new(),
+            encoding: Encoding::Json,
+            compression: Compression::None,
+        }
+    }
+
+    #[test]
+    fn profile_defaults_yield_to_custom_headers() {
+        let profile = DeliveryProfile {
+            name: "test",
+            events: &[],
+            shape: |event| Body::Event(Box::new(event)),
+            encoding: Encoding::Json,
+            compression: Compression::None,
+            signing: SigningScheme::StandardWebhooks,
+            headers: &[("x-kind", "default"), ("x-extra", "1")],
+            retry_schedule: None,
+            timeout: None,
+        };
+        let custom: BTreeMap<String, String> = [("X-Kind".to_string(), "mine".to_string())].into();
+        let body = json_body();
+        let ours = Ours {
+            signature: Vec::new(),
+            job_id: "job",
+            body: &body,
+        };
+        let headers = webhook_headers(&custom, &profile, ours);
+        assert_eq!(headers.get_all("x-kind").iter().count(), 1);
+        assert_eq!(headers["x-kind"], "mine");
+        assert_eq!(headers["x-extra"], "1");
+    }
 
     #[test]
     fn custom_headers_cannot_replace_ours() {
@@ -91,13 +150,21 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        let signed = Signed {
-            event_id: "msg_1",
+        let body = json_body();
+        let signature = [
+            ("webhook-id", "msg_1"),
+            ("webhook-timestamp", "5"),
+            ("webhook-signature", "v1,abc"),
+        ]
+        .into_iter()
+        .map(|(n, v)| (HeaderName::from_static(n), HeaderValue::from_static(v)))
+        .collect();
+        let ours = Ours {
+            signature,
             job_id: "job",
-            timestamp: 5,
-            signature: "v1,abc",
+            body: &body,
         };
-        let headers = webhook_headers(&custom, &signed);
+        let headers = webhook_headers(&custom, profiles::standard(), ours);
         assert_eq!(headers["authorization"], "Bearer t");
         assert_eq!(headers["content-type"], "application/json");
         assert_eq!(headers.get_all("webhook-signature").iter().count(), 1);

@@ -1,6 +1,9 @@
 //! The webhook dispatcher: consumes the events queue and POSTs each event, signed per the
 //! Standard Webhooks specification, to its job's callback.
 //!
+//! - Every event goes through one pipeline (`pipeline`: select, shape, encode, sign,
+//!   send), configured by the target's [`profiles::DeliveryProfile`]; body formats live
+//!   in [`encoding`].
 //! - Retries are data: a failed attempt publishes a copy of the event with `attempt + 1`
 //!   to the broker with a delay from the configured schedule, before the original is
 //!   acked, so a restarted dispatcher resumes where it was ([`schedule`]).
@@ -14,13 +17,18 @@
 
 pub mod client;
 mod deliver;
+pub mod encoding;
+mod handled;
 mod headers;
 mod jobs;
 pub mod ordering;
 pub mod payload;
+mod pipeline;
+pub mod profiles;
 mod runner;
 pub mod schedule;
 pub mod signing;
+mod target;
 
 use std::sync::Arc;
 
@@ -28,7 +36,7 @@ use crawler_queue::Queue;
 use crawler_state::StateStore;
 
 use crawler_deliveries::DeliveryStore;
-pub use deliver::Handled;
+pub use handled::Handled;
 pub use headers::WEBHOOK_USER_AGENT;
 pub use runner::{run, DispatchError};
 

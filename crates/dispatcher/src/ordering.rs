@@ -14,9 +14,10 @@
 
 use std::time::Duration;
 
-use crawler_core::SummaryEvent;
+use crawler_core::time::now_ms;
+use crawler_core::{EventEnvelope, SummaryEvent};
 
-use crawler_deliveries::FirstAttempts;
+use crawler_deliveries::{DeliveryStore, FirstAttempts, StoreError};
 
 /// How long a waiting summary sits in the delay queue before it looks again.
 pub const SUMMARY_RECHECK: Duration = Duration::from_millis(500);
@@ -55,6 +56,38 @@ pub fn summary_gate(
         SummaryGate::Stalled
     } else {
         SummaryGate::Wait
+    }
+}
+
+/// Whether the summary in `envelope` may be sent now, by the job's first-attempt progress
+/// in `store`; a stalled wait is logged and lets the summary go.
+pub async fn summary_may_go(
+    store: &dyn DeliveryStore,
+    envelope: &EventEnvelope,
+    summary: &SummaryEvent,
+    stall_limit: Duration,
+) -> Result<bool, StoreError> {
+    let progress = store.first_attempts(envelope.job_id).await?;
+    let expected = expected_page_events(summary);
+    let gate = summary_gate(
+        expected,
+        progress,
+        envelope.created_at_ms,
+        now_ms(),
+        stall_limit,
+    );
+    match gate {
+        SummaryGate::Go => Ok(true),
+        SummaryGate::Wait => Ok(false),
+        SummaryGate::Stalled => {
+            tracing::warn!(
+                job = %envelope.job_id,
+                done = progress.done,
+                expected,
+                "page events stopped progressing; sending the summary anyway"
+            );
+            Ok(true)
+        }
     }
 }
 
