@@ -12,9 +12,9 @@ use std::time::Duration;
 use crawler_config::Settings;
 use crawler_core::time::now_ms;
 use crawler_core::{
-    ApiParams, Callback, CompletedUrl, EventEnvelope, EventKind, JobId, JobRecord, JobSpec,
-    JobState, Namespace, PageEvent, PageResponse, PayloadMode, QueueMessage, Scope, StopReason,
-    SummaryEvent, WebhookEvent,
+    ApiParams, Callback, CompletedUrl, EventEnvelope, EventKind, JobId, JobKind, JobRecord,
+    JobSpec, JobState, Namespace, PageEvent, PageResponse, PayloadMode, QueueMessage, Scope,
+    StopReason, SummaryEvent, WebhookEvent,
 };
 use crawler_dispatcher::api::{self, DeliveryApi, OpenAccess};
 use crawler_dispatcher::store::{self, DeliveryBackend};
@@ -129,7 +129,9 @@ impl Harness {
             job_id,
             owner: "test-owner".into(),
             spec: JobSpec {
+                kind: JobKind::Crawl,
                 start_url: "http://site.test/".into(),
+                urls: Vec::new(),
                 url_regexp_include: ".*".into(),
                 url_regexp_exclude: None,
                 max_depth: Some(2),

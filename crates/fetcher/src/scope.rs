@@ -115,7 +115,7 @@ fn registrable_domain(host: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crawler_core::{ApiParams, JobId, JobSpec};
+    use crawler_core::{ApiParams, JobId, JobKind, JobSpec};
 
     fn context(
         scope: Scope,
@@ -127,7 +127,9 @@ mod tests {
             job_id: JobId::generate(),
             owner: "o".into(),
             spec: JobSpec {
+                kind: JobKind::Crawl,
                 start_url: "http://www.example.co.uk/".into(),
+                urls: Vec::new(),
                 url_regexp_include: include.into(),
                 url_regexp_exclude: exclude.map(str::to_string),
                 max_depth,

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use crawler_config::Settings;
 use crawler_core::{
-    time::now_ms, ApiParams, FetchTask, JobId, JobRecord, JobSpec, Namespace, QueueMessage, Scope,
-    StopReason, SummaryEvent, WebhookEvent,
+    time::now_ms, ApiParams, FetchTask, JobId, JobKind, JobRecord, JobSpec, Namespace,
+    QueueMessage, Scope, StopReason, SummaryEvent, WebhookEvent,
 };
 use crawler_fetcher::worker::{self, Backends};
 use crawler_politeness::{Politeness, PolitenessConfig};
@@ -32,7 +32,9 @@ fn job(start_url: String, max_depth: Option<u32>, budget: Option<u64>) -> JobRec
         job_id: JobId::generate(),
         owner: "test".into(),
         spec: JobSpec {
+            kind: JobKind::Crawl,
             start_url,
+            urls: Vec::new(),
             url_regexp_include: ".*".into(),
             url_regexp_exclude: None,
             max_depth,

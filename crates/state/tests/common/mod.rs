@@ -5,7 +5,7 @@
 
 pub mod suite;
 
-use crawler_core::{ApiParams, FetchTask, JobId, JobRecord, JobSpec, Scope};
+use crawler_core::{ApiParams, FetchTask, JobId, JobKind, JobRecord, JobSpec, Scope};
 
 pub const START: &str = "https://example.com/";
 
@@ -24,7 +24,9 @@ pub fn record(
         job_id: JobId::generate(),
         owner: owner.to_owned(),
         spec: JobSpec {
+            kind: JobKind::Crawl,
             start_url: START.to_owned(),
+            urls: Vec::new(),
             url_regexp_include: ".*".to_owned(),
             url_regexp_exclude: None,
             max_depth: Some(5),
