@@ -13,9 +13,9 @@ use crawler_config::Settings;
 use crawler_coordinator::{AppState, AuthMode};
 use crawler_core::time::now_ms;
 use crawler_core::{
-    ApiParams, Callback, CompletedUrl, EventEnvelope, EventKind, JobId, JobRecord, JobSpec,
-    JobState, Namespace, PageEvent, PageResponse, PayloadMode, QueueMessage, Scope, StopReason,
-    SummaryEvent, WebhookEvent,
+    ApiParams, Callback, CompletedUrl, EventEnvelope, EventKind, JobId, JobKind, JobRecord,
+    JobSpec, JobState, Namespace, PageEvent, PageResponse, PayloadMode, QueueMessage, Scope,
+    StopReason, SummaryEvent, WebhookEvent,
 };
 use crawler_deliveries::{self as store, DeliveryBackend, DeliveryStore};
 use crawler_dispatcher::Backends;
@@ -142,7 +142,9 @@ impl Harness {
             job_id,
             owner: JOB_OWNER.into(),
             spec: JobSpec {
+                kind: JobKind::Crawl,
                 start_url: "http://site.test/".into(),
+                urls: Vec::new(),
                 url_regexp_include: ".*".into(),
                 url_regexp_exclude: None,
                 max_depth: Some(2),

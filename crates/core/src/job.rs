@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::events::StopReason;
+use crate::kinds::{JobKind, SeedSource};
 
 /// A job's identifier, a UUID on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -139,10 +140,18 @@ fn default_true() -> bool {
     true
 }
 
-/// A validated crawl job, as stored and as echoed back to the user.
+/// A validated job, as stored and as echoed back to the user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobSpec {
+    /// Left out when it is a crawl, so a crawl's record reads and writes exactly as it did
+    /// before there were other kinds.
+    #[serde(default, skip_serializing_if = "JobKind::is_crawl")]
+    pub kind: JobKind,
+    /// The crawl's or the fetch's URL; for a batch, its first URL.
     pub start_url: String,
+    /// A batch's URLs, normalised; empty for the other kinds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub urls: Vec<String>,
     pub url_regexp_include: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_regexp_exclude: Option<String>,
@@ -167,6 +176,17 @@ pub struct JobSpec {
     pub max_pages_per_host: Option<u64>,
     #[serde(default = "default_true")]
     pub respect_robots_txt: bool,
+}
+
+impl JobSpec {
+    /// The URLs admitted at depth 0 when the job is created, as the kind says: the start
+    /// URL of a crawl or a fetch, every URL of a batch.
+    pub fn seed_urls(&self) -> Vec<&str> {
+        match self.kind.rules().seeds {
+            SeedSource::StartUrl => vec![self.start_url.as_str()],
+            SeedSource::UrlList => self.urls.iter().map(String::as_str).collect(),
+        }
+    }
 }
 
 /// What the system keeps about a job besides its counters.
@@ -234,4 +254,41 @@ pub struct JobStatus {
     pub created_at: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A crawl's spec as records stored before job kinds existed hold it.
+    const STORED_CRAWL: &str = r#"{"start_url":"https://example.com/","url_regexp_include":".*","max_depth":2,"api_params":{"follow_redirect":true,"retry_404":false,"keep_headers":false},"meta":null,"timeout_sec":60,"scope":"host","follow_nofollow":false,"ignore_query_parameters":false,"respect_robots_txt":true}"#;
+
+    #[test]
+    fn a_stored_crawl_reads_as_a_crawl_and_writes_back_unchanged() {
+        let spec: JobSpec = serde_json::from_str(STORED_CRAWL).unwrap();
+        assert_eq!(spec.kind, JobKind::Crawl);
+        assert!(spec.urls.is_empty());
+        assert_eq!(serde_json::to_string(&spec).unwrap(), STORED_CRAWL);
+        assert_eq!(spec.seed_urls(), vec!["https://example.com/"]);
+    }
+
+    #[test]
+    fn other_kinds_keep_their_kind_and_urls() {
+        let mut batch: JobSpec = serde_json::from_str(STORED_CRAWL).unwrap();
+        batch.kind = JobKind::Batch;
+        batch.urls = vec!["https://a.example/".into(), "https://b.example/".into()];
+        let json = serde_json::to_value(&batch).unwrap();
+        assert_eq!(json["kind"], "batch");
+        assert_eq!(json["urls"][1], "https://b.example/");
+        let again: JobSpec = serde_json::from_value(json).unwrap();
+        assert_eq!(again, batch);
+        assert_eq!(
+            batch.seed_urls(),
+            vec!["https://a.example/", "https://b.example/"]
+        );
+
+        let mut fetch = batch.clone();
+        fetch.kind = JobKind::Fetch;
+        assert_eq!(fetch.seed_urls(), vec!["https://example.com/"]);
+    }
 }

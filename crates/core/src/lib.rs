@@ -1,5 +1,5 @@
-//! Domain types shared by every role: crawl jobs, the messages that travel through the
-//! queues, and the bodies of the webhooks users receive.
+//! Domain types shared by every role: jobs and their kinds, the messages that travel
+//! through the queues, and the bodies of the webhooks users receive.
 //!
 //! Everything that crosses a process boundary is defined here, once, so that the
 //! coordinator, the fetcher workers and the webhook dispatcher cannot disagree on a field
@@ -9,6 +9,7 @@
 
 pub mod events;
 pub mod job;
+pub mod kinds;
 pub mod messages;
 pub mod names;
 pub mod time;
@@ -22,5 +23,6 @@ pub use job::{
     ApiParams, Callback, EventKind, JobId, JobRecord, JobSpec, JobState, JobStatus, PayloadMode,
     Scope,
 };
+pub use kinds::{JobKind, KindRules, RetryRule, SeedSource};
 pub use messages::{EventEnvelope, FetchTask, QueueMessage};
 pub use names::Namespace;

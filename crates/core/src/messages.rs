@@ -16,7 +16,7 @@ pub struct FetchTask {
     pub job_id: JobId,
     /// Normalised absolute URL; it is the task's identity within the job.
     pub url: String,
-    /// 0 for the start URL, parent + 1 for a link.
+    /// 0 for a seed (a crawl's start URL, each URL of a batch), parent + 1 for a link.
     pub depth: u32,
     /// Tries already made (0 on the first delivery). Retries are re-published copies with
     /// `attempt + 1` and a delay, rather than a worker sleeping on the task.
@@ -28,6 +28,7 @@ pub struct FetchTask {
 }
 
 impl FetchTask {
+    /// The depth-0 task of one of a job's seed URLs.
     pub fn seed(job_id: JobId, url: String) -> Self {
         FetchTask {
             job_id,

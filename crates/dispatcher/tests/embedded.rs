@@ -10,8 +10,8 @@ use axum::Router;
 use crawler_config::Settings;
 use crawler_core::time::now_ms;
 use crawler_core::{
-    ApiParams, Callback, EventEnvelope, EventKind, JobId, JobRecord, JobSpec, Namespace, PageEvent,
-    PayloadMode, QueueMessage, Scope, StartedEvent, WebhookEvent,
+    ApiParams, Callback, EventEnvelope, EventKind, JobId, JobKind, JobRecord, JobSpec, Namespace,
+    PageEvent, PayloadMode, QueueMessage, Scope, StartedEvent, WebhookEvent,
 };
 use crawler_deliveries::memory::MemoryDeliveryStore;
 use crawler_deliveries::DeliveryStore;
@@ -91,7 +91,9 @@ impl World {
     async fn job(&self, url: &str) -> JobId {
         let job_id = JobId::generate();
         let spec = JobSpec {
+            kind: JobKind::Crawl,
             start_url: "http://site.test/".into(),
+            urls: Vec::new(),
             url_regexp_include: ".*".into(),
             url_regexp_exclude: None,
             max_depth: None,

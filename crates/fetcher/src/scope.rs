@@ -1,14 +1,16 @@
-//! Which links of a page a job follows: scope (host, domain or any), the include and
-//! exclude regexes, depth, and URL length.
+//! Which links of a page a job follows: whether its kind follows links at all, scope (host,
+//! domain or any), the include and exclude regexes, depth, and URL length.
 
-use crawler_core::{urlnorm, JobRecord, Scope};
+use crawler_core::{urlnorm, JobRecord, KindRules, Scope};
 use regex::Regex;
 use url::Url;
 
-/// A job's record with its regexes compiled, cached by workers between tasks.
+/// A job's record with its kind's rules looked up and its regexes compiled, cached by
+/// workers between tasks.
 #[derive(Debug)]
 pub struct JobContext {
     pub record: JobRecord,
+    rules: KindRules,
     include: Regex,
     exclude: Option<Regex>,
     start_host: String,
@@ -46,6 +48,7 @@ impl JobContext {
         let start_port = start.as_ref().and_then(Url::port_or_known_default);
         let registrable_domain = registrable_domain(&start_host);
         Ok(JobContext {
+            rules: record.spec.kind.rules(),
             record,
             include,
             exclude,
@@ -70,10 +73,16 @@ impl JobContext {
         self.include.is_match(text) && !self.exclude.as_ref().is_some_and(|re| re.is_match(text))
     }
 
-    /// Whether links of a page at `depth` can be followed at all: saves parsing pages at
-    /// the maximum depth.
+    /// What the job's kind decides: whether it follows links, announces its start, how it
+    /// retries.
+    pub fn rules(&self) -> &KindRules {
+        &self.rules
+    }
+
+    /// Whether links of a page at `depth` can be followed at all: never for a kind that
+    /// follows no links, and saves parsing pages at the maximum depth.
     pub fn follows_links_at(&self, depth: u32) -> bool {
-        self.record.spec.max_depth.is_none_or(|max| depth < max)
+        self.rules.follows_links && self.record.spec.max_depth.is_none_or(|max| depth < max)
     }
 
     /// Turns an extracted link into the form the job deduplicates on.
@@ -115,7 +124,7 @@ fn registrable_domain(host: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crawler_core::{ApiParams, JobId, JobSpec};
+    use crawler_core::{ApiParams, JobId, JobKind, JobSpec};
 
     fn context(
         scope: Scope,
@@ -123,11 +132,22 @@ mod tests {
         include: &str,
         exclude: Option<&str>,
     ) -> JobContext {
-        JobContext::new(JobRecord {
+        JobContext::new(record(scope, max_depth, include, exclude)).unwrap()
+    }
+
+    fn record(
+        scope: Scope,
+        max_depth: Option<u32>,
+        include: &str,
+        exclude: Option<&str>,
+    ) -> JobRecord {
+        JobRecord {
             job_id: JobId::generate(),
             owner: "o".into(),
             spec: JobSpec {
+                kind: JobKind::Crawl,
                 start_url: "http://www.example.co.uk/".into(),
+                urls: Vec::new(),
                 url_regexp_include: include.into(),
                 url_regexp_exclude: exclude.map(str::to_string),
                 max_depth,
@@ -145,8 +165,7 @@ mod tests {
             cost_per_page: 1,
             created_at_ms: 0,
             deadline_ms: u64::MAX,
-        })
-        .unwrap()
+        }
     }
 
     fn url(s: &str) -> Url {
@@ -181,5 +200,16 @@ mod tests {
         assert!(!c.accepts(&url("http://www.example.co.uk/blog/draft-1"), 0));
         assert!(c.follows_links_at(1));
         assert!(!c.follows_links_at(2));
+    }
+
+    #[test]
+    fn kinds_that_follow_no_links_follow_none_at_any_depth() {
+        for kind in [JobKind::Fetch, JobKind::Batch] {
+            let mut record = record(Scope::Any, None, ".*", None);
+            record.spec.kind = kind;
+            let c = JobContext::new(record).unwrap();
+            assert!(!c.follows_links_at(0), "{kind:?}");
+        }
+        assert!(context(Scope::Any, None, ".*", None).follows_links_at(0));
     }
 }

@@ -1,5 +1,6 @@
 //! The worker loop over the in-memory backends: a crawl of a site served on loopback must
-//! find exactly what a breadth-first search of the site's graph finds.
+//! find exactly what a breadth-first search of the site's graph finds, and the other job
+//! kinds must fetch exactly their URLs.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -7,7 +8,7 @@ use std::time::Duration;
 
 use crawler_config::Settings;
 use crawler_core::{
-    time::now_ms, ApiParams, FetchTask, JobId, JobRecord, JobSpec, Namespace, QueueMessage, Scope,
+    time::now_ms, ApiParams, JobId, JobKind, JobRecord, JobSpec, Namespace, QueueMessage, Scope,
     StopReason, SummaryEvent, WebhookEvent,
 };
 use crawler_fetcher::worker::{self, Backends};
@@ -32,7 +33,9 @@ fn job(start_url: String, max_depth: Option<u32>, budget: Option<u64>) -> JobRec
         job_id: JobId::generate(),
         owner: "test".into(),
         spec: JobSpec {
+            kind: JobKind::Crawl,
             start_url,
+            urls: Vec::new(),
             url_regexp_include: ".*".into(),
             url_regexp_exclude: None,
             max_depth,
@@ -56,21 +59,37 @@ fn job(start_url: String, max_depth: Option<u32>, budget: Option<u64>) -> JobRec
     }
 }
 
+/// A job of another kind than a crawl over `urls`, with no `max_depth`: only the kind
+/// keeps it from following links.
+fn job_of_kind(kind: JobKind, urls: Vec<String>) -> JobRecord {
+    let mut record = job(urls[0].clone(), None, None);
+    record.spec.kind = kind;
+    if kind == JobKind::Batch {
+        record.spec.urls = urls;
+    }
+    record
+}
+
+/// Requests per path the site saw, robots.txt aside.
+fn page_hits(site: &TestSite) -> BTreeMap<String, usize> {
+    let mut hits = site.hit_counts();
+    hits.remove("/robots.txt");
+    hits
+}
+
 /// Runs one job to its summary on fresh in-memory backends with `workers` worker loops.
 async fn crawl(record: JobRecord, workers: usize) -> (Vec<WebhookEvent>, SummaryEvent) {
     let config = settings();
     let queue: Arc<dyn Queue> = Arc::new(MemoryQueue::new());
     let state: Arc<dyn StateStore> = Arc::new(MemoryStore::new());
-    state.create_job(&record).await.unwrap();
-    let seed = QueueMessage::FetchTaskV1(FetchTask::seed(
-        record.job_id,
-        record.spec.start_url.clone(),
-    ));
+    // As the coordinator does: publish the seed tasks the job's creation admitted.
+    let seeds = state.create_job(&record).await.unwrap();
+    let seeds = seeds
+        .into_iter()
+        .map(|task| QueueMessage::FetchTaskV1(task).encode())
+        .collect();
     let ns = Namespace::new(config.namespace.clone());
-    queue
-        .publish(&ns.fetch_queue(), vec![seed.encode()])
-        .await
-        .unwrap();
+    queue.publish(&ns.fetch_queue(), seeds).await.unwrap();
 
     let (tap, mut events) = mpsc::unbounded_channel();
     let politeness = Arc::new(Politeness::memory(PolitenessConfig::from_settings(&config)));
@@ -208,4 +227,61 @@ async fn depths_are_shortest_paths_whatever_the_order_of_work() {
         .collect();
     assert_eq!(depths, expected.completed);
     assert_eq!(summary.completed.len(), expected.completed.len());
+}
+
+#[tokio::test]
+async fn a_fetch_job_fetches_its_one_url_and_none_of_its_links() {
+    let site = TestSite::serve(SiteGraph::generated(10)).await;
+    let url = site.url("/p/0");
+    let (events, summary) = crawl(job_of_kind(JobKind::Fetch, vec![url.clone()]), 2).await;
+
+    // The page links to /, /p/1 and /p/2; none of them is fetched.
+    assert_eq!(page_hits(&site), BTreeMap::from([("/p/0".to_string(), 1)]));
+    assert_eq!(
+        events.len(),
+        1,
+        "one page event and nothing else: {events:?}"
+    );
+    let page = &pages(&events)[&url];
+    assert_eq!((page.status.as_str(), page.current_depth), ("finished", 0));
+    assert_eq!(summary.stop_reason, StopReason::Exhausted);
+    assert_eq!(summary.completed.len(), 1);
+    assert_eq!(summary.completed[0].url, url);
+    assert!(summary.failed.is_empty() && summary.cancelled.is_empty());
+    assert_eq!(summary.job_cost, 1);
+}
+
+#[tokio::test]
+async fn a_batch_fetches_each_distinct_url_once_at_depth_0() {
+    let site = TestSite::serve(SiteGraph::generated(10)).await;
+    let [one, two, missing] = ["/p/1", "/p/2", "/missing"].map(|path| site.url(path));
+    let urls = vec![one.clone(), two.clone(), one.clone(), missing.clone()];
+    let (events, summary) = crawl(job_of_kind(JobKind::Batch, urls), 2).await;
+
+    let expected_hits = ["/p/1", "/p/2", "/missing"].map(|path| (path.to_string(), 1));
+    assert_eq!(page_hits(&site), BTreeMap::from(expected_hits));
+    assert!(
+        !events.iter().any(|e| matches!(e, WebhookEvent::Started(_))),
+        "a batch emits no crawl.started"
+    );
+    assert_eq!(
+        events.len(),
+        3,
+        "one page event per distinct URL: {events:?}"
+    );
+    let pages = pages(&events);
+    assert!(pages.values().all(|page| page.current_depth == 0));
+    assert_eq!(pages[&one].status, "finished");
+    assert_eq!(pages[&two].status, "finished");
+    assert_eq!(pages[&missing].fail_reason.as_deref(), Some("http_404"));
+
+    assert_eq!(summary.stop_reason, StopReason::Exhausted);
+    let mut completed: Vec<&str> = summary.completed.iter().map(|c| c.url.as_str()).collect();
+    completed.sort();
+    assert_eq!(completed, vec![one.as_str(), two.as_str()]);
+    assert_eq!(summary.failed.len(), 1);
+    assert_eq!(summary.failed[0].url, missing);
+    assert_eq!(summary.failed[0].fail_reason, "http_404");
+    assert!(summary.cancelled.is_empty());
+    assert_eq!(summary.job_cost, 2);
 }

@@ -8,8 +8,9 @@
 //! `tests/memory.rs` and `tests/redis.rs`).
 //!
 //! # The life of a URL
-//! 1. **Admitted** by [`StateStore::admit`] (or [`StateStore::create_job`] for the start
-//!    URL): added to the seen-set, its cost reserved against the budget, `pending + 1`.
+//! 1. **Admitted** by [`StateStore::admit`] (or [`StateStore::create_job`] for the seed
+//!    URLs: a crawl's start URL, a batch's URLs): added to the seen-set, its cost reserved
+//!    against the budget, `pending + 1`.
 //!    When the budget has no room, the URL goes to the job's overflow list instead: it is
 //!    seen (never admitted twice) but not queued.
 //! 2. **Recorded** by [`StateStore::record_outcome`]: `finished` turns the reservation into
@@ -100,8 +101,16 @@ pub struct JobPage {
 
 #[async_trait]
 pub trait StateStore: Send + Sync + 'static {
-    /// Stores a new job and admits its start URL (seen, reserved, pending = 1).
-    async fn create_job(&self, record: &JobRecord) -> Result<(), StateError>;
+    /// Stores a new job and admits its seed URLs (`record.spec.seed_urls()`) in the same
+    /// atomic step, as depth-0 tasks: each distinct seed is added to the seen-set and
+    /// either admitted (budget reserved, pending + 1) or, when the budget has no room, put
+    /// in the overflow list, exactly as [`StateStore::admit`] treats links. Returns the
+    /// admitted seed tasks, for the caller to publish. Idempotent: a repeated call for the
+    /// same job id changes nothing and returns the first call's tasks.
+    ///
+    /// A job that admits no seed has no task whose close could end it, which is why the
+    /// coordinator refuses a job whose first page costs more than its budget.
+    async fn create_job(&self, record: &JobRecord) -> Result<Vec<FetchTask>, StateError>;
 
     async fn job(&self, job: JobId) -> Result<Option<JobRecord>, StateError>;
 

@@ -1,9 +1,9 @@
 //! `POST /v1/crawls` (and `POST /job`): validate, store, seed.
 //!
 //! Everything is validated before the job store or the queue is touched, so a refused job
-//! leaves nothing behind. Once stored, the job exists only if its seed task is queued: when
-//! the publish fails, the job is ended as cancelled before answering 503, so that no job
-//! waits forever on a task that was never sent.
+//! leaves nothing behind. Once stored, the job exists only if its seed tasks are queued:
+//! when the publish fails, the job is ended as cancelled before answering 503, so that no
+//! job waits forever on tasks that were never sent.
 
 use std::sync::Arc;
 
@@ -85,13 +85,14 @@ async fn accept(
     }
 
     let record = new_record(app, caller.owner, spec);
-    app.backends.state.create_job(&record).await?;
-    seed(app, &record).await?;
+    let seeds = app.backends.state.create_job(&record).await?;
+    let pending = seeds.len() as u64;
+    seed(app, &record, seeds).await?;
     tracing::info!(job = %record.job_id, start_url = %record.spec.start_url, "job accepted");
 
     let status_url = app.status_url(&record.job_id);
     let answer = Submitted {
-        status: initial_status(&record),
+        status: initial_status(&record, pending),
         status_url: status_url.clone(),
         webhook_secret: record.spec.callback.as_ref().map(|c| c.secret.as_str()),
         job: &record.spec,
@@ -140,39 +141,54 @@ fn new_record(app: &AppState, owner: String, spec: JobSpec) -> JobRecord {
     }
 }
 
-/// Publishes the start URL's fetch task, or ends the job if that fails.
-async fn seed(app: &AppState, record: &JobRecord) -> Result<(), ApiError> {
-    let task = FetchTask::seed(record.job_id, record.spec.start_url.clone());
-    let message = QueueMessage::FetchTaskV1(task).encode();
+/// Publishes the seed tasks the job's creation admitted, or ends the job if that fails.
+async fn seed(app: &AppState, record: &JobRecord, seeds: Vec<FetchTask>) -> Result<(), ApiError> {
+    let messages = seeds
+        .iter()
+        .map(|task| QueueMessage::FetchTaskV1(task.clone()).encode())
+        .collect();
     let Err(error) = app
         .backends
         .queue
-        .publish(&app.namespace.fetch_queue(), vec![message])
+        .publish(&app.namespace.fetch_queue(), messages)
         .await
     else {
         return Ok(());
     };
-    tracing::warn!(job = %record.job_id, %error, "could not queue the seed task; cancelling the job");
-    let state = &app.backends.state;
-    let job = record.job_id;
-    let url = record.spec.start_url.as_str();
-    // Best effort: the client is told the job failed to start either way, and a job left
-    // half-ended here still stops at its deadline.
-    if let Err(e) = state.request_stop(job, StopReason::Cancelled).await {
-        tracing::warn!(%job, error = %e, "could not stop the unseeded job");
-    } else if let Err(e) = state
-        .record_outcome(job, url, &PageOutcome::Cancelled)
-        .await
-    {
-        tracing::warn!(%job, error = %e, "could not cancel the unseeded start URL");
-    } else if let Err(e) = state.close_task(job, url, 0).await {
-        tracing::warn!(%job, error = %e, "could not close the unseeded start URL");
-    }
+    tracing::warn!(job = %record.job_id, %error, "could not queue the seed tasks; cancelling the job");
+    cancel_unseeded(app, record.job_id, &seeds).await;
     Err(ApiError::unavailable("work queue", &error))
 }
 
-/// The status of a job that was just created: its start URL admitted and pending.
-fn initial_status(record: &JobRecord) -> JobStatus {
+/// Ends a job whose seed tasks may not have been queued: stops it, then records and
+/// closes every seed as cancelled, so the job ends rather than waiting on them.
+///
+/// Best effort: the client is told the job failed to start either way, and a job left
+/// half-ended here still stops at its deadline.
+async fn cancel_unseeded(app: &AppState, job: JobId, seeds: &[FetchTask]) {
+    let state = &app.backends.state;
+    if let Err(e) = state.request_stop(job, StopReason::Cancelled).await {
+        tracing::warn!(%job, error = %e, "could not stop the unseeded job");
+        return;
+    }
+    for task in seeds {
+        let url = task.url.as_str();
+        if let Err(e) = state
+            .record_outcome(job, url, &PageOutcome::Cancelled)
+            .await
+        {
+            tracing::warn!(%job, %url, error = %e, "could not cancel an unseeded URL");
+            return;
+        }
+        if let Err(e) = state.close_task(job, url, task.depth).await {
+            tracing::warn!(%job, %url, error = %e, "could not close an unseeded URL");
+            return;
+        }
+    }
+}
+
+/// The status of a job that was just created: its `pending` seed URLs admitted.
+fn initial_status(record: &JobRecord, pending: u64) -> JobStatus {
     JobStatus {
         job_id: record.job_id,
         job_state: JobState::Running,
@@ -181,7 +197,7 @@ fn initial_status(record: &JobRecord) -> JobStatus {
         completed: 0,
         failed: 0,
         cancelled: 0,
-        pending: 1,
+        pending,
         job_cost: 0,
         crawl_budget: record.spec.crawl_budget,
         meta: record.spec.meta.clone(),

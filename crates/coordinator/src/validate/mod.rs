@@ -12,7 +12,7 @@ mod tests;
 use std::collections::BTreeSet;
 
 use crawler_config::{Plan, Settings};
-use crawler_core::{JobSpec, Scope};
+use crawler_core::{JobKind, JobSpec, Scope};
 use serde_json::Value;
 
 pub use callback::generate_secret;
@@ -134,7 +134,9 @@ pub fn job_spec(request: &CrawlRequest, rules: &Rules, plan: Plan) -> Result<Job
     };
 
     Ok(JobSpec {
+        kind: JobKind::Crawl,
         start_url,
+        urls: Vec::new(),
         url_regexp_include: include,
         url_regexp_exclude: exclude,
         max_depth,

@@ -1,8 +1,10 @@
 //! One fetch task, from delivery to acknowledgement.
 //!
 //! The order of the steps is what makes the crawl exact under crashes and redelivery:
-//! 1. fetch (or retry later by re-publishing a copy with `attempt + 1` and a delay);
-//! 2. admit the page's links in one atomic state step, and publish the admitted tasks;
+//! 1. fetch (or, when the job's kind allows another try, retry later by re-publishing a
+//!    copy with `attempt + 1` and a delay);
+//! 2. when the job's kind follows links, admit the page's links in one atomic state step,
+//!    and publish the admitted tasks;
 //! 3. record the outcome (cost or refund), publish any tasks the refund promoted;
 //! 4. publish the page event;
 //! 5. close the task (pending - 1) and, if that ended the job, publish the summary;
@@ -132,21 +134,35 @@ impl TaskRunner {
                 return self.wait_in_queue(task, wait).await;
             }
         }
-        // The first fetch of a job is its start URL's: nothing else is queued until that
-        // page's links are admitted, and only it has depth 0. So only that task asks the
-        // store (once per job rather than once per page); the flag there keeps a
-        // redelivered start task from announcing the job twice.
-        if task.depth == 0 && state.mark_started(task.job_id).await? {
+        self.announce_start(&ctx, task).await?;
+        self.fetch_and_settle(&ctx, task).await
+    }
+
+    /// Announces the job (`crawl.started`) when its first seed is taken up, if its kind
+    /// announces itself. Seeds are the only depth-0 tasks (a crawl's start URL, each URL of
+    /// a batch), so only they ask the store, once per seed rather than once per page; the
+    /// flag there announces the job once, however many seeds it has and however often one
+    /// is redelivered.
+    async fn announce_start(&self, ctx: &JobContext, task: &FetchTask) -> Result<(), StepError> {
+        let state = self.backends.state.as_ref();
+        if ctx.rules().announces_start && task.depth == 0 && state.mark_started(task.job_id).await?
+        {
             let started = WebhookEvent::Started(StartedEvent {
                 job_id: task.job_id,
                 start_url: ctx.record.spec.start_url.clone(),
                 meta: ctx.record.spec.meta.clone(),
             });
-            self.publish_event(&ctx, started).await?;
+            self.publish_event(ctx, started).await?;
         }
+        Ok(())
+    }
 
+    /// Everything from the page's URL to its outcome: the host's page cap, robots.txt, the
+    /// host's pace, the fetch, and what the attempt came to.
+    async fn fetch_and_settle(&self, ctx: &JobContext, task: &FetchTask) -> Result<(), StepError> {
+        let state = self.backends.state.as_ref();
         let Ok(url) = Url::parse(&task.url) else {
-            return self.fail(&ctx, task, "invalid_url".into(), None).await;
+            return self.fail(ctx, task, "invalid_url".into(), None).await;
         };
         let spec = &ctx.record.spec;
         if let Some(max_pages) = spec.max_pages_per_host {
@@ -156,7 +172,7 @@ impl TaskRunner {
                 .await?
             {
                 // The host had its share: listed with the job's cancelled URLs.
-                return self.finish(&ctx, task, PageOutcome::Cancelled, None).await;
+                return self.finish(ctx, task, PageOutcome::Cancelled, None).await;
             }
         }
         let fetcher = self.fetchers.for_job(&spec.api_params);
@@ -176,7 +192,7 @@ impl TaskRunner {
                     (true, None) => "robots_unreachable",
                     (false, _) => "robots_disallowed",
                 };
-                return self.fail(&ctx, task, reason.into(), None).await;
+                return self.fail(ctx, task, reason.into(), None).await;
             }
             verdict.crawl_delay
         } else {
@@ -189,26 +205,37 @@ impl TaskRunner {
                 return self.wait_in_queue(task, delay).await;
             }
         };
-        let attempt = self.attempt(&ctx, &url, fetcher).await;
+        let attempt = self.attempt(ctx, &url, fetcher).await;
         let (status, retry_after) = attempt.throttle_signal();
         if let Err(e) = politeness.release(&lease, status, retry_after).await {
             // The lease expires by itself; the host only loses a slot for a while.
             tracing::warn!(url = %task.url, error = %e, "could not release the host slot");
         }
+        self.settle(ctx, task, attempt).await
+    }
 
+    /// Steps 2 to 6 for a page that was fetched, or a retry later when the attempt failed
+    /// in a way that may pass and the job's kind allows another try.
+    async fn settle(
+        &self,
+        ctx: &JobContext,
+        task: &FetchTask,
+        attempt: Attempt,
+    ) -> Result<(), StepError> {
         match attempt {
-            Attempt::Success(page) => self.succeed(&ctx, task, page).await,
+            Attempt::Success(page) => self.succeed(ctx, task, page).await,
             Attempt::Retry {
                 reason,
                 page,
                 retry_after,
             } => {
-                if task.attempt + 1 < self.config.fetch_max_attempts {
+                let retries = ctx.rules().retries;
+                if retries.may_retry(task.attempt + 1, self.config.fetch_max_attempts) {
                     return self.retry_later(task, reason, retry_after).await;
                 }
-                self.fail(&ctx, task, reason, page).await
+                self.fail(ctx, task, reason, page).await
             }
-            Attempt::Failed { reason, page } => self.fail(&ctx, task, reason, page).await,
+            Attempt::Failed { reason, page } => self.fail(ctx, task, reason, page).await,
         }
     }
 

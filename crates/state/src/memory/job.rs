@@ -19,6 +19,8 @@ pub(super) struct JobEntry {
     ended_by: Option<String>,
     seen: HashSet<String>,
     pub overflow: VecDeque<FetchTask>,
+    /// The seed tasks admitted when the job was created, the answer to a repeated create.
+    seeds: Vec<FetchTask>,
     admissions: HashMap<String, Vec<FetchTask>>,
     pub outcomes: HashMap<String, StoredOutcome>,
     /// URLs in the order their outcome was recorded, for the summary.
@@ -32,29 +34,38 @@ pub(super) struct JobEntry {
 }
 
 impl JobEntry {
-    /// A new job with its start URL admitted.
+    /// A new job with its seed URLs admitted (or overflowed) as depth-0 tasks.
     pub fn new(record: JobRecord) -> Self {
-        let reserved = record.cost_per_page;
-        let seen = HashSet::from([record.spec.start_url.clone()]);
-        JobEntry {
+        let seeds: Vec<FetchTask> = record
+            .spec
+            .seed_urls()
+            .into_iter()
+            .map(|url| FetchTask::seed(record.job_id, url.to_owned()))
+            .collect();
+        let mut entry = JobEntry {
             record,
-            counters: JobCounters {
-                pending: 1,
-                ..JobCounters::default()
-            },
-            reserved,
+            counters: JobCounters::default(),
+            reserved: 0,
             started: false,
             ended_by: None,
-            seen,
+            seen: HashSet::new(),
             overflow: VecDeque::new(),
+            seeds: Vec::new(),
             admissions: HashMap::new(),
             outcomes: HashMap::new(),
             outcome_order: Vec::new(),
             closed: HashSet::new(),
             redirects: HashMap::new(),
             host_pages: HashMap::new(),
-            pending_by_depth: BTreeMap::from([(0, 1)]),
-        }
+            pending_by_depth: BTreeMap::new(),
+        };
+        entry.seeds = entry.admit_unseen(&seeds, false);
+        entry
+    }
+
+    /// The seed tasks the job's creation admitted.
+    pub fn seeds(&self) -> &[FetchTask] {
+        &self.seeds
     }
 
     fn add_pending(&mut self, task: &FetchTask) {
@@ -83,6 +94,14 @@ impl JobEntry {
             return Vec::new();
         }
         let stopping = self.counters.stop_reason.is_some();
+        let admitted = self.admit_unseen(candidates, stopping);
+        self.admissions.insert(parent.to_owned(), admitted.clone());
+        admitted
+    }
+
+    /// Adds each candidate not seen before to the seen-set, then admits it while the budget
+    /// has room and the job is not `stopping`, or parks it in the overflow list.
+    fn admit_unseen(&mut self, candidates: &[FetchTask], stopping: bool) -> Vec<FetchTask> {
         let mut admitted = Vec::new();
         for task in candidates {
             if !self.seen.insert(task.url.clone()) {
@@ -96,7 +115,6 @@ impl JobEntry {
                 self.overflow.push_back(task.clone());
             }
         }
-        self.admissions.insert(parent.to_owned(), admitted.clone());
         admitted
     }
 

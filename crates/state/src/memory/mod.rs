@@ -56,19 +56,21 @@ fn status_of(entry: &JobEntry) -> JobStatus {
 
 #[async_trait]
 impl StateStore for MemoryStore {
-    async fn create_job(&self, record: &JobRecord) -> Result<(), StateError> {
+    async fn create_job(&self, record: &JobRecord) -> Result<Vec<FetchTask>, StateError> {
         let mut jobs = self.lock();
-        // Creating a job twice (a retried call) keeps the first one untouched.
-        if jobs.by_id.contains_key(&record.job_id) {
-            return Ok(());
+        // Creating a job twice (a retried call) keeps the first one untouched and answers
+        // what the first call did.
+        if let Some(entry) = jobs.by_id.get(&record.job_id) {
+            return Ok(entry.seeds().to_vec());
         }
         jobs.by_owner
             .entry(record.owner.clone())
             .or_default()
             .insert((record.created_at_ms, record.job_id));
-        jobs.by_id
-            .insert(record.job_id, JobEntry::new(record.clone()));
-        Ok(())
+        let entry = JobEntry::new(record.clone());
+        let seeds = entry.seeds().to_vec();
+        jobs.by_id.insert(record.job_id, entry);
+        Ok(seeds)
     }
 
     async fn job(&self, job: JobId) -> Result<Option<JobRecord>, StateError> {

@@ -18,6 +18,8 @@ pub(super) struct JobKeys {
     pub seen: String,
     /// Tasks that found no room in the budget, oldest first, as JSON.
     pub overflow: String,
+    /// The JSON array of the seed tasks the job's creation admitted.
+    pub seeds: String,
     /// Parent URL -> JSON array of the tasks its links admitted.
     pub admissions: String,
     /// URL -> the stored outcome JSON.
@@ -37,7 +39,7 @@ pub(super) struct JobKeys {
 
 impl JobKeys {
     /// Every fixed key of the job, for expiring them together.
-    pub fn all(&self) -> [&str; 11] {
+    pub fn all(&self) -> [&str; 12] {
         [
             &self.counters,
             &self.closed,
@@ -46,6 +48,7 @@ impl JobKeys {
             &self.record,
             &self.seen,
             &self.overflow,
+            &self.seeds,
             &self.admissions,
             &self.outcomes,
             &self.outcome_order,
@@ -60,6 +63,7 @@ impl JobKeys {
             counters: key("counters"),
             seen: key("seen"),
             overflow: key("overflow"),
+            seeds: key("seeds"),
             admissions: key("admissions"),
             outcomes: key("outcomes"),
             outcome_order: key("outcome_order"),

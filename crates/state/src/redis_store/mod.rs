@@ -114,37 +114,42 @@ fn outcome_kind(outcome: &PageOutcome) -> &'static str {
 
 #[async_trait]
 impl StateStore for RedisStore {
-    async fn create_job(&self, record: &JobRecord) -> Result<(), StateError> {
+    async fn create_job(&self, record: &JobRecord) -> Result<Vec<FetchTask>, StateError> {
         let keys = self.keys(record.job_id);
-        let record_json = to_json(record)?;
         let budget = record
             .spec
             .crawl_budget
             .map(|budget| budget.to_string())
             .unwrap_or_default();
+        let mut invocation = self.scripts.create_job.prepare_invoke();
+        invocation
+            .key(&keys.record)
+            .key(&keys.counters)
+            .key(&keys.seen)
+            .key(&keys.frontier)
+            .key(&keys.seeds)
+            .key(&keys.overflow)
+            .arg(to_json(record)?)
+            .arg(record.cost_per_page)
+            .arg(&budget);
+        for url in record.spec.seed_urls() {
+            let seed = FetchTask::seed(record.job_id, url.to_owned());
+            invocation.arg(url).arg(to_json(&seed)?);
+        }
         let index = owner_index(&self.namespace, &record.owner);
         let mut conn = self.conn();
-        self.run(async {
-            let _created: i64 = self
-                .scripts
-                .create_job
-                .key(&keys.record)
-                .key(&keys.counters)
-                .key(&keys.seen)
-                .key(&keys.frontier)
-                .arg(&record_json)
-                .arg(&record.spec.start_url)
-                .arg(record.cost_per_page)
-                .arg(&budget)
-                .invoke_async(&mut conn)
-                .await?;
-            // The index lives in another Cluster slot, so it cannot join the script. It is
-            // written second and idempotently: a retried create_job completes it, and a
-            // listed job always exists.
-            conn.zadd::<_, _, _, ()>(&index, record.job_id.to_string(), record.created_at_ms)
-                .await
-        })
-        .await
+        let admitted: String = self
+            .run(async {
+                let admitted: String = invocation.invoke_async(&mut conn).await?;
+                // The index lives in another Cluster slot, so it cannot join the script. It
+                // is written second and idempotently: a retried create_job completes it,
+                // and a listed job always exists.
+                conn.zadd::<_, _, _, ()>(&index, record.job_id.to_string(), record.created_at_ms)
+                    .await?;
+                Ok(admitted)
+            })
+            .await?;
+        json("seed tasks", &admitted)
     }
 
     async fn job(&self, job: JobId) -> Result<Option<JobRecord>, StateError> {

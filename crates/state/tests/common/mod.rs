@@ -5,7 +5,7 @@
 
 pub mod suite;
 
-use crawler_core::{ApiParams, FetchTask, JobId, JobRecord, JobSpec, Scope};
+use crawler_core::{ApiParams, FetchTask, JobId, JobKind, JobRecord, JobSpec, Scope};
 
 pub const START: &str = "https://example.com/";
 
@@ -24,7 +24,9 @@ pub fn record(
         job_id: JobId::generate(),
         owner: owner.to_owned(),
         spec: JobSpec {
+            kind: JobKind::Crawl,
             start_url: START.to_owned(),
+            urls: Vec::new(),
             url_regexp_include: ".*".to_owned(),
             url_regexp_exclude: None,
             max_depth: Some(5),
@@ -43,6 +45,22 @@ pub fn record(
         created_at_ms,
         deadline_ms: created_at_ms + 3_600_000,
     }
+}
+
+/// A batch job of `urls`: each is a depth-0 seed, the first is its start URL.
+pub fn batch(urls: &[&str], crawl_budget: Option<u64>, cost_per_page: u64) -> JobRecord {
+    let mut job = record("owner", crawl_budget, cost_per_page, 1);
+    job.spec.kind = JobKind::Batch;
+    job.spec.start_url = urls
+        .first()
+        .map_or_else(String::new, |url| (*url).to_owned());
+    job.spec.urls = urls.iter().map(|url| (*url).to_owned()).collect();
+    job
+}
+
+/// The depth-0 seed task for `url`.
+pub fn seed(job: &JobRecord, url: &str) -> FetchTask {
+    FetchTask::seed(job.job_id, url.to_owned())
 }
 
 /// A depth-1 task for `url`.
@@ -90,6 +108,10 @@ macro_rules! conformance_suite {
             frontier_is_the_lowest_depth_with_pending_tasks,
             promoted_tasks_count_at_their_depth,
             mark_started_is_true_once,
+            a_crawl_is_created_with_its_start_url_as_its_one_seed,
+            a_multi_seed_job_admits_each_distinct_seed_once,
+            seeds_beyond_the_budget_overflow_and_are_promoted_at_depth_0,
+            a_multi_seed_job_ends_once_every_seed_is_closed,
             concurrent_admissions_respect_the_budget,
             concurrent_crawl_never_overspends_and_ends_once,
         );

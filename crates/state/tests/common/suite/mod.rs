@@ -5,8 +5,10 @@ mod admission;
 mod concurrency;
 mod lifecycle;
 mod reads;
+mod seeds;
 
 pub use admission::*;
 pub use concurrency::*;
 pub use lifecycle::*;
 pub use reads::*;
+pub use seeds::*;
