@@ -66,24 +66,8 @@ pub fn job_spec(request: &CrawlRequest, rules: &Rules, plan: Plan) -> Result<Job
     }
 
     let start_url = start_url(request.start_url.as_ref())?;
-    let include = request.url_regexp_include.as_ref();
-    let include = match include {
-        Some(v) => fields::regex("url_regexp_include", v, rules.max_regex_len)?
-            .as_str()
-            .to_string(),
-        None => ".*".to_string(),
-    };
-    let exclude = match &request.url_regexp_exclude {
-        Some(v) => Some(
-            fields::regex("url_regexp_exclude", v, rules.max_regex_len)?
-                .as_str()
-                .to_string(),
-        ),
-        None => None,
-    };
-
+    let (include, exclude) = url_regexes(request, rules)?;
     let (max_depth, crawl_budget) = depth_and_budget(request, rules, plan)?;
-
     let api_params = match &request.api_params {
         Some(v) => api_params::api_params(v, &rules.proxy_countries)?,
         None => api_params::api_params(&Value::Object(Default::default()), &rules.proxy_countries)?,
@@ -93,44 +77,10 @@ pub fn job_spec(request: &CrawlRequest, rules: &Rules, plan: Plan) -> Result<Job
         .as_ref()
         .map(callback::callback)
         .transpose()?;
-    let timeout_sec = match &request.timeout_sec {
-        Some(v) => {
-            let secs = fields::count("timeout_sec", v, MAX_TIMEOUT_SEC)?;
-            if secs == 0 {
-                return Err(ApiError::bad_request(
-                    "timeout_sec",
-                    "timeout_sec must be at least 1",
-                ));
-            }
-            secs
-        }
-        None => rules.default_timeout_sec,
-    };
-    let scope = match &request.scope {
-        Some(v) => match fields::one_of("scope", v, &["host", "domain", "any"])? {
-            "domain" => Scope::Domain,
-            "any" => Scope::Any,
-            _ => Scope::Host,
-        },
-        None => Scope::Host,
-    };
     let flag = |field: &str, value: &Option<Value>, default: bool| {
         value
             .as_ref()
             .map_or(Ok(default), |v| fields::flag(field, v))
-    };
-    let max_pages_per_host = match &request.max_pages_per_host {
-        Some(v) => {
-            let n = fields::count("max_pages_per_host", v, u64::MAX)?;
-            if n == 0 {
-                return Err(ApiError::bad_request(
-                    "max_pages_per_host",
-                    "max_pages_per_host must be at least 1",
-                ));
-            }
-            Some(n)
-        }
-        None => None,
     };
 
     Ok(JobSpec {
@@ -144,17 +94,79 @@ pub fn job_spec(request: &CrawlRequest, rules: &Rules, plan: Plan) -> Result<Job
         api_params,
         callback,
         meta: request.meta.clone().unwrap_or(Value::Null),
-        timeout_sec,
-        scope,
+        timeout_sec: timeout_sec(request, rules)?,
+        scope: scope(request)?,
         follow_nofollow: flag("follow_nofollow", &request.follow_nofollow, false)?,
         ignore_query_parameters: flag(
             "ignore_query_parameters",
             &request.ignore_query_parameters,
             false,
         )?,
-        max_pages_per_host,
+        max_pages_per_host: max_pages_per_host(request)?,
         respect_robots_txt: flag("respect_robots_txt", &request.respect_robots_txt, true)?,
     })
+}
+
+/// `url_regexp_include` (everything when absent) and `url_regexp_exclude`, compiled once
+/// to prove they are valid and bounded.
+fn url_regexes(
+    request: &CrawlRequest,
+    rules: &Rules,
+) -> Result<(String, Option<String>), ApiError> {
+    let include = match &request.url_regexp_include {
+        Some(v) => fields::regex("url_regexp_include", v, rules.max_regex_len)?
+            .as_str()
+            .to_string(),
+        None => ".*".to_string(),
+    };
+    let exclude = match &request.url_regexp_exclude {
+        Some(v) => Some(
+            fields::regex("url_regexp_exclude", v, rules.max_regex_len)?
+                .as_str()
+                .to_string(),
+        ),
+        None => None,
+    };
+    Ok((include, exclude))
+}
+
+fn timeout_sec(request: &CrawlRequest, rules: &Rules) -> Result<u64, ApiError> {
+    let Some(v) = &request.timeout_sec else {
+        return Ok(rules.default_timeout_sec);
+    };
+    let secs = fields::count("timeout_sec", v, MAX_TIMEOUT_SEC)?;
+    if secs == 0 {
+        return Err(ApiError::bad_request(
+            "timeout_sec",
+            "timeout_sec must be at least 1",
+        ));
+    }
+    Ok(secs)
+}
+
+fn scope(request: &CrawlRequest) -> Result<Scope, ApiError> {
+    Ok(match &request.scope {
+        Some(v) => match fields::one_of("scope", v, &["host", "domain", "any"])? {
+            "domain" => Scope::Domain,
+            "any" => Scope::Any,
+            _ => Scope::Host,
+        },
+        None => Scope::Host,
+    })
+}
+
+fn max_pages_per_host(request: &CrawlRequest) -> Result<Option<u64>, ApiError> {
+    let Some(v) = &request.max_pages_per_host else {
+        return Ok(None);
+    };
+    let n = fields::count("max_pages_per_host", v, u64::MAX)?;
+    if n == 0 {
+        return Err(ApiError::bad_request(
+            "max_pages_per_host",
+            "max_pages_per_host must be at least 1",
+        ));
+    }
+    Ok(Some(n))
 }
 
 /// The start URL, absolute http(s), normalised the way every crawled URL is.
