@@ -8,15 +8,15 @@
 //! `tests/memory.rs` and `tests/redis.rs`).
 //!
 //! # The life of a URL
-//! 1. **Admitted** by [`StateStore::admit`] (or [`StateStore::create_job`] for the seed
+//! 1. **Admitted** by [`JobLifecycle::admit`] (or [`JobLifecycle::create_job`] for the seed
 //!    URLs: a crawl's start URL, a batch's URLs): added to the seen-set, its cost reserved
 //!    against the budget, `pending + 1`.
 //!    When the budget has no room, the URL goes to the job's overflow list instead: it is
 //!    seen (never admitted twice) but not queued.
-//! 2. **Recorded** by [`StateStore::record_outcome`]: `finished` turns the reservation into
+//! 2. **Recorded** by [`JobLifecycle::record_outcome`]: `finished` turns the reservation into
 //!    cost, `failed` and `cancelled` refund it. A refund promotes URLs from the overflow
 //!    list while the budget has room; they come back to the caller to publish.
-//! 3. **Closed** by [`StateStore::close_task`]: `pending - 1`. The call that brings pending
+//! 3. **Closed** by [`JobLifecycle::close_task`]: `pending - 1`. The call that brings pending
 //!    to zero ends the job and is told so; it publishes the summary.
 //!
 //! Every step is idempotent per URL, and a repeated step returns what the first returned
@@ -67,7 +67,7 @@ pub enum PageOutcome {
     Cancelled,
 }
 
-/// What [`StateStore::record_outcome`] decided (or had decided the first time).
+/// What [`JobLifecycle::record_outcome`] decided (or had decided the first time).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recorded {
     /// Credits the page cost.
@@ -99,12 +99,15 @@ pub struct JobPage {
     pub total: u64,
 }
 
+/// The steps that move a job along: creating it with its seeds, admitting links,
+/// recording outcomes, closing tasks, stopping. Each is one atomic, idempotent step that
+/// answers a repeat with its first answer.
 #[async_trait]
-pub trait StateStore: Send + Sync + 'static {
+pub trait JobLifecycle: Send + Sync + 'static {
     /// Stores a new job and admits its seed URLs (`record.spec.seed_urls()`) in the same
     /// atomic step, as depth-0 tasks: each distinct seed is added to the seen-set and
     /// either admitted (budget reserved, pending + 1) or, when the budget has no room, put
-    /// in the overflow list, exactly as [`StateStore::admit`] treats links. Returns the
+    /// in the overflow list, exactly as [`JobLifecycle::admit`] treats links. Returns the
     /// admitted seed tasks, for the caller to publish. Idempotent: a repeated call for the
     /// same job id changes nothing and returns the first call's tasks.
     ///
@@ -112,18 +115,9 @@ pub trait StateStore: Send + Sync + 'static {
     /// coordinator refuses a job whose first page costs more than its budget.
     async fn create_job(&self, record: &JobRecord) -> Result<Vec<FetchTask>, StateError>;
 
-    async fn job(&self, job: JobId) -> Result<Option<JobRecord>, StateError>;
-
-    async fn status(&self, job: JobId) -> Result<Option<JobStatus>, StateError>;
-
-    /// The owner's jobs, newest first.
-    async fn list_jobs(&self, owner: &str, offset: u64, limit: u64) -> Result<JobPage, StateError>;
-
     /// Asks a running job to stop; idempotent, and a no-op once the job ended or a stop
     /// was already requested (the first reason wins).
     async fn request_stop(&self, job: JobId, reason: StopReason) -> Result<(), StateError>;
-
-    async fn control(&self, job: JobId) -> Result<JobControl, StateError>;
 
     /// Atomically admits the links found on `parent`: each candidate not seen before is
     /// added to the seen-set and either admitted (budget reserved, pending + 1) or put in
@@ -169,6 +163,22 @@ pub trait StateStore: Send + Sync + 'static {
     /// republishes a summary that may have been lost.
     async fn close_task(&self, job: JobId, url: &str, depth: u32) -> Result<bool, StateError>;
 
+    /// True the first time it is called for a job: the `crawl.started` event is due.
+    async fn mark_started(&self, job: JobId) -> Result<bool, StateError>;
+}
+
+/// What can be read about a job without changing it.
+#[async_trait]
+pub trait JobReads: Send + Sync + 'static {
+    async fn job(&self, job: JobId) -> Result<Option<JobRecord>, StateError>;
+
+    async fn status(&self, job: JobId) -> Result<Option<JobStatus>, StateError>;
+
+    /// The owner's jobs, newest first.
+    async fn list_jobs(&self, owner: &str, offset: u64, limit: u64) -> Result<JobPage, StateError>;
+
+    async fn control(&self, job: JobId) -> Result<JobControl, StateError>;
+
     /// The smallest depth that still has pending tasks (`None` once nothing is pending).
     ///
     /// Workers fetch a page only when its depth is this one, so a crawl goes level by
@@ -180,10 +190,12 @@ pub trait StateStore: Send + Sync + 'static {
 
     /// The summary of an ended job (or the state so far of a running one).
     async fn summary(&self, job: JobId) -> Result<SummaryEvent, StateError>;
+}
 
-    /// True the first time it is called for a job: the `crawl.started` event is due.
-    async fn mark_started(&self, job: JobId) -> Result<bool, StateError>;
-
+/// Every capability of the job store, as one object the roles share. A caller that only
+/// reads (the coordinator's status routes, caches of job records) can take a `JobReads`.
+#[async_trait]
+pub trait StateStore: JobLifecycle + JobReads {
     /// Whether the store is reachable right now.
     async fn is_ready(&self) -> bool;
 }

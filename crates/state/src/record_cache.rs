@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crawler_core::{JobId, JobRecord};
 
-use crate::{StateError, StateStore};
+use crate::{JobReads, StateError};
 
 pub struct JobRecordCache<T> {
     capacity: usize,
@@ -30,7 +30,7 @@ impl<T> JobRecordCache<T> {
     /// moment later is seen.
     pub async fn get_or_load<E>(
         &self,
-        state: &dyn StateStore,
+        state: &dyn JobReads,
         job: JobId,
         derive: impl FnOnce(JobRecord) -> Result<T, E>,
     ) -> Result<Option<Arc<T>>, E>
@@ -64,6 +64,7 @@ mod tests {
 
     use super::*;
     use crate::memory::MemoryStore;
+    use crate::JobLifecycle;
 
     fn record() -> JobRecord {
         serde_json::from_value(serde_json::json!({

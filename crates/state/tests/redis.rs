@@ -7,6 +7,7 @@
 #[macro_use]
 mod common;
 
+use crawler_state::{JobLifecycle, JobReads};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

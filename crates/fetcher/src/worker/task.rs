@@ -124,7 +124,7 @@ impl TaskRunner {
             state.request_stop(task.job_id, StopReason::Timeout).await?;
             return self.finish(&ctx, task, PageOutcome::Cancelled, None).await;
         }
-        // Level by level (see `StateStore::frontier_depth`): a deeper task waits in the
+        // Level by level (see `JobReads::frontier_depth`): a deeper task waits in the
         // broker until the shallower levels are done, longer the further ahead it is.
         if let Some(frontier) = state.frontier_depth(task.job_id).await? {
             if task.depth > frontier {

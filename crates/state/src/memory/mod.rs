@@ -15,7 +15,9 @@ use crawler_core::{FetchTask, JobId, JobRecord, JobStatus, StopReason, SummaryEv
 
 use self::job::JobEntry;
 use crate::snapshot::{build_status, build_summary};
-use crate::{JobControl, JobPage, PageOutcome, Recorded, StateError, StateStore};
+use crate::{
+    JobControl, JobLifecycle, JobPage, JobReads, PageOutcome, Recorded, StateError, StateStore,
+};
 
 #[derive(Default)]
 struct Jobs {
@@ -55,7 +57,7 @@ fn status_of(entry: &JobEntry) -> JobStatus {
 }
 
 #[async_trait]
-impl StateStore for MemoryStore {
+impl JobLifecycle for MemoryStore {
     async fn create_job(&self, record: &JobRecord) -> Result<Vec<FetchTask>, StateError> {
         let mut jobs = self.lock();
         // Creating a job twice (a retried call) keeps the first one untouched and answers
@@ -73,53 +75,8 @@ impl StateStore for MemoryStore {
         Ok(seeds)
     }
 
-    async fn job(&self, job: JobId) -> Result<Option<JobRecord>, StateError> {
-        Ok(self
-            .lock()
-            .by_id
-            .get(&job)
-            .map(|entry| entry.record.clone()))
-    }
-
-    async fn status(&self, job: JobId) -> Result<Option<JobStatus>, StateError> {
-        Ok(self.lock().by_id.get(&job).map(status_of))
-    }
-
-    async fn list_jobs(&self, owner: &str, offset: u64, limit: u64) -> Result<JobPage, StateError> {
-        let jobs = self.lock();
-        let Some(index) = jobs.by_owner.get(owner) else {
-            return Ok(JobPage {
-                jobs: Vec::new(),
-                total: 0,
-            });
-        };
-        let page = index
-            .iter()
-            .rev()
-            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-            .take(usize::try_from(limit).unwrap_or(usize::MAX))
-            .filter_map(|(_, id)| jobs.by_id.get(id).map(status_of))
-            .collect();
-        Ok(JobPage {
-            jobs: page,
-            total: index.len() as u64,
-        })
-    }
-
     async fn request_stop(&self, job: JobId, reason: StopReason) -> Result<(), StateError> {
         self.with_job(job, |entry| entry.request_stop(reason))
-    }
-
-    async fn control(&self, job: JobId) -> Result<JobControl, StateError> {
-        let jobs = self.lock();
-        let Some(entry) = jobs.by_id.get(&job) else {
-            return Ok(JobControl::Missing);
-        };
-        Ok(match (entry.counters.ended, entry.counters.stop_reason) {
-            (true, _) => JobControl::Ended,
-            (false, Some(reason)) => JobControl::Stopping(reason),
-            (false, None) => JobControl::Running,
-        })
     }
 
     async fn admit(
@@ -164,6 +121,58 @@ impl StateStore for MemoryStore {
         self.with_job(job, |entry| entry.close_task(url, depth, now))
     }
 
+    async fn mark_started(&self, job: JobId) -> Result<bool, StateError> {
+        self.with_job(job, JobEntry::mark_started)
+    }
+}
+
+#[async_trait]
+impl JobReads for MemoryStore {
+    async fn job(&self, job: JobId) -> Result<Option<JobRecord>, StateError> {
+        Ok(self
+            .lock()
+            .by_id
+            .get(&job)
+            .map(|entry| entry.record.clone()))
+    }
+
+    async fn status(&self, job: JobId) -> Result<Option<JobStatus>, StateError> {
+        Ok(self.lock().by_id.get(&job).map(status_of))
+    }
+
+    async fn list_jobs(&self, owner: &str, offset: u64, limit: u64) -> Result<JobPage, StateError> {
+        let jobs = self.lock();
+        let Some(index) = jobs.by_owner.get(owner) else {
+            return Ok(JobPage {
+                jobs: Vec::new(),
+                total: 0,
+            });
+        };
+        let page = index
+            .iter()
+            .rev()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .filter_map(|(_, id)| jobs.by_id.get(id).map(status_of))
+            .collect();
+        Ok(JobPage {
+            jobs: page,
+            total: index.len() as u64,
+        })
+    }
+
+    async fn control(&self, job: JobId) -> Result<JobControl, StateError> {
+        let jobs = self.lock();
+        let Some(entry) = jobs.by_id.get(&job) else {
+            return Ok(JobControl::Missing);
+        };
+        Ok(match (entry.counters.ended, entry.counters.stop_reason) {
+            (true, _) => JobControl::Ended,
+            (false, Some(reason)) => JobControl::Stopping(reason),
+            (false, None) => JobControl::Running,
+        })
+    }
+
     async fn frontier_depth(&self, job: JobId) -> Result<Option<u32>, StateError> {
         self.with_job(job, |entry| entry.frontier_depth())
     }
@@ -178,11 +187,10 @@ impl StateStore for MemoryStore {
             build_summary(&entry.record, &entry.counters, outcomes, overflow)
         })
     }
+}
 
-    async fn mark_started(&self, job: JobId) -> Result<bool, StateError> {
-        self.with_job(job, JobEntry::mark_started)
-    }
-
+#[async_trait]
+impl StateStore for MemoryStore {
     async fn is_ready(&self) -> bool {
         true
     }

@@ -29,7 +29,9 @@ use self::keys::{owner_index, JobKeys};
 use self::scripts::Scripts;
 use crate::redis_conn;
 use crate::snapshot::StoredOutcome;
-use crate::{JobControl, JobPage, PageOutcome, Recorded, StateError, StateStore};
+use crate::{
+    JobControl, JobLifecycle, JobPage, JobReads, PageOutcome, Recorded, StateError, StateStore,
+};
 
 pub use crate::redis_conn::DEFAULT_RESPONSE_TIMEOUT;
 
@@ -113,7 +115,7 @@ fn outcome_kind(outcome: &PageOutcome) -> &'static str {
 }
 
 #[async_trait]
-impl StateStore for RedisStore {
+impl JobLifecycle for RedisStore {
     async fn create_job(&self, record: &JobRecord) -> Result<Vec<FetchTask>, StateError> {
         let keys = self.keys(record.job_id);
         let budget = record
@@ -150,29 +152,6 @@ impl StateStore for RedisStore {
             })
             .await?;
         json("seed tasks", &admitted)
-    }
-
-    async fn job(&self, job: JobId) -> Result<Option<JobRecord>, StateError> {
-        let key = self.keys(job).record;
-        let mut conn = self.conn();
-        let raw: Option<String> = self.run(conn.get(&key)).await?;
-        raw.map(|raw| json("job record", &raw)).transpose()
-    }
-
-    async fn status(&self, job: JobId) -> Result<Option<JobStatus>, StateError> {
-        self.read_status(job).await
-    }
-
-    async fn list_jobs(&self, owner: &str, offset: u64, limit: u64) -> Result<JobPage, StateError> {
-        self.read_list_jobs(owner, offset, limit).await
-    }
-
-    async fn control(&self, job: JobId) -> Result<JobControl, StateError> {
-        self.read_control(job).await
-    }
-
-    async fn summary(&self, job: JobId) -> Result<SummaryEvent, StateError> {
-        self.read_summary(job).await
     }
 
     async fn request_stop(&self, job: JobId, reason: StopReason) -> Result<(), StateError> {
@@ -312,6 +291,42 @@ impl StateStore for RedisStore {
         Ok(ended == 1)
     }
 
+    async fn mark_started(&self, job: JobId) -> Result<bool, StateError> {
+        let keys = self.keys(job);
+        let mut conn = self.conn();
+        let first: i64 = self
+            .run(
+                self.scripts
+                    .mark_started
+                    .key(&keys.counters)
+                    .invoke_async(&mut conn),
+            )
+            .await?;
+        Ok(first == 1)
+    }
+}
+
+#[async_trait]
+impl JobReads for RedisStore {
+    async fn job(&self, job: JobId) -> Result<Option<JobRecord>, StateError> {
+        let key = self.keys(job).record;
+        let mut conn = self.conn();
+        let raw: Option<String> = self.run(conn.get(&key)).await?;
+        raw.map(|raw| json("job record", &raw)).transpose()
+    }
+
+    async fn status(&self, job: JobId) -> Result<Option<JobStatus>, StateError> {
+        self.read_status(job).await
+    }
+
+    async fn list_jobs(&self, owner: &str, offset: u64, limit: u64) -> Result<JobPage, StateError> {
+        self.read_list_jobs(owner, offset, limit).await
+    }
+
+    async fn control(&self, job: JobId) -> Result<JobControl, StateError> {
+        self.read_control(job).await
+    }
+
     async fn frontier_depth(&self, job: JobId) -> Result<Option<u32>, StateError> {
         let keys = self.keys(job);
         let mut conn = self.conn();
@@ -327,20 +342,13 @@ impl StateStore for RedisStore {
         Ok(lowest.first().and_then(|depth| depth.parse().ok()))
     }
 
-    async fn mark_started(&self, job: JobId) -> Result<bool, StateError> {
-        let keys = self.keys(job);
-        let mut conn = self.conn();
-        let first: i64 = self
-            .run(
-                self.scripts
-                    .mark_started
-                    .key(&keys.counters)
-                    .invoke_async(&mut conn),
-            )
-            .await?;
-        Ok(first == 1)
+    async fn summary(&self, job: JobId) -> Result<SummaryEvent, StateError> {
+        self.read_summary(job).await
     }
+}
 
+#[async_trait]
+impl StateStore for RedisStore {
     async fn is_ready(&self) -> bool {
         let mut conn = self.conn();
         let pong: Result<String, StateError> =
