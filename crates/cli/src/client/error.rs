@@ -47,8 +47,8 @@ pub enum ClientError {
 /// The job may come from a `--json-file`, so the field keeps the name the API gives it.
 fn refused_line(field: &Option<String>, message: &str) -> String {
     match field {
-        Some(field) => crate::cli::refusal::refusal_line(field, field, message),
-        None => crate::cli::refusal::one_line(message),
+        Some(field) => crate::refusal::refusal_line(field, field, message),
+        None => crate::refusal::one_line(message),
     }
 }
 

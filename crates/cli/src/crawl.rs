@@ -14,6 +14,7 @@ use anyhow::Context;
 use clap::Args;
 use crawler_core::messages::event_id_for;
 use crawler_core::{JobId, JobState, StopReason, SummaryEvent, WebhookEvent};
+use crawler_runtime::{BackendChoice, Embedded, EmbeddedOptions, Services};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
@@ -21,7 +22,6 @@ use self::interrupts::Interrupts;
 use super::local::LocalCoordinator;
 use super::progress::{Progress, ProgressView};
 use super::{demo, output::Output};
-use crate::embedded::{Embedded, EmbeddedOptions};
 
 #[derive(Args, Debug)]
 pub struct CrawlArgs {
@@ -76,7 +76,7 @@ pub async fn run(args: CrawlArgs) -> anyhow::Result<ExitCode> {
         (None, Some(site)) => site.url.clone(),
         (None, None) => anyhow::bail!("give a URL to crawl, or --demo"),
     };
-    let backends = crate::runtime::memory_services(&config);
+    let backends = Services::connect(&config, BackendChoice::Memory).await?;
     let (tap, mut events) = mpsc::unbounded_channel();
     let options = EmbeddedOptions {
         workers: args.workers,

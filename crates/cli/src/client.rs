@@ -24,7 +24,7 @@ pub use api::{ApiClient, JobList, Submitted};
 pub use error::ClientError;
 pub use watch::{exit_status, POLL_INTERVAL};
 
-use crate::cli::progress::{Progress, SummaryBlock};
+use crate::progress::{Progress, SummaryBlock};
 
 /// Where the coordinator is and how to authenticate to it.
 #[derive(Debug, Clone, Args)]
@@ -208,7 +208,7 @@ fn name_the_flag(error: ClientError, args: &SubmitArgs) -> ClientError {
         _ => None,
     };
     match flag {
-        Some(flag) => ClientError::Input(crate::cli::refusal::refusal_line(&field, flag, &message)),
+        Some(flag) => ClientError::Input(crate::refusal::refusal_line(&field, flag, &message)),
         None => ClientError::Refused {
             field: Some(field),
             message,

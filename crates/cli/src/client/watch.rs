@@ -10,7 +10,7 @@ use tokio::time::MissedTickBehavior;
 
 use super::api::ApiClient;
 use super::error::ClientError;
-use crate::cli::progress::{Progress, ProgressView};
+use crate::progress::{Progress, ProgressView};
 
 /// How often the status is read: fast enough for a lively bar, slow enough that many
 /// watchers do not load the coordinator.

@@ -10,11 +10,10 @@ use crawler_config::Settings;
 use crawler_coordinator::auth::AuthMode;
 use crawler_coordinator::AppState;
 use crawler_core::{JobId, JobStatus, StopReason};
+use crawler_runtime::Services;
 use figment::providers::{Format, Serialized, Toml};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
-
-use crate::runtime::Services;
 
 /// The settings of a local run: the defaults, except that loopback and private addresses
 /// may be crawled (the user crawls from their own machine, often their own dev server),

@@ -5,13 +5,11 @@
 use std::sync::Arc;
 
 use crawler_config::Settings;
-use crawler_core::WebhookEvent;
 use crawler_fetcher::worker;
-use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::runtime::Services;
+use crate::services::{Services, WorkerTap};
 
 pub struct EmbeddedOptions {
     /// Worker loops to run, each with `worker_concurrency` fetches in flight.
@@ -19,7 +17,7 @@ pub struct EmbeddedOptions {
     /// Whether to run a webhook dispatcher.
     pub dispatcher: bool,
     /// Receives a copy of every event the workers publish.
-    pub tap: Option<mpsc::UnboundedSender<WebhookEvent>>,
+    pub tap: Option<WorkerTap>,
 }
 
 /// The running roles; [`Embedded::stop`] shuts them down gracefully.

@@ -1,3 +1,11 @@
+//! The `crawler` command's subcommands, as a library so that their parts can be tested
+//! and the binary stays a thin `main.rs`:
+//!
+//! - [`crawl`]: a whole crawl in this process, on the in-memory backends;
+//! - [`serve`]: the HTTP API with every role in this process;
+//! - [`client`]: `submit`, `status`, `watch`, `cancel` and `jobs` against any coordinator;
+//! - [`sink`]: a local webhook receiver that checks signatures and prints deliveries.
+
 pub mod client;
 pub mod crawl;
 mod demo;

@@ -14,7 +14,7 @@ use crawler_core::{SummaryEvent, WebhookEvent};
 use crawler_dispatcher::store::DeliveryStore;
 
 use super::interrupts::Interrupts;
-use crate::cli::progress::Progress;
+use crate::progress::Progress;
 
 /// How often the delivery store is read while waiting.
 const POLL: Duration = Duration::from_millis(50);

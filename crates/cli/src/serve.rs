@@ -11,9 +11,7 @@ use std::sync::Arc;
 use clap::Args;
 use crawler_coordinator::auth::AuthMode;
 use crawler_coordinator::AppState;
-
-use crate::embedded::{Embedded, EmbeddedOptions};
-use crate::runtime::{connect_distributed, memory_services, shutdown_signal};
+use crawler_runtime::{shutdown_signal, BackendChoice, Embedded, EmbeddedOptions, Services};
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
@@ -32,17 +30,18 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = Arc::new(super::local::settings(args.config.as_deref())?);
     let addr = args.addr.unwrap_or(config.http_addr);
     let auth = auth_mode(&config, addr)?;
-    let backends = if distributed_requested() {
+    let choice = if distributed_requested() {
         tracing::info!(
             "using RabbitMQ at {} and Redis at {}",
             config.amqp_url,
             config.redis_url
         );
-        connect_distributed(&config).await
+        BackendChoice::Distributed
     } else {
         tracing::info!("using in-memory backends: jobs are lost when this process stops");
-        memory_services(&config)
+        BackendChoice::Memory
     };
+    let backends = Services::connect(&config, choice).await?;
     let options = EmbeddedOptions {
         workers: args.workers,
         dispatcher: true,
