@@ -1,9 +1,6 @@
 //! The behavioural suite against a real RabbitMQ (CRAWLER_TEST_AMQP_URL, default
 //! amqp://127.0.0.1:5672/%2f), plus what only the RabbitMQ backend promises.
 
-#[macro_use]
-mod suite;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +9,8 @@ use crawler_queue::{Queue, QueueError};
 use lapin::options::QueueDeclareOptions;
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Connection, ConnectionProperties};
+
+use crate::suite;
 
 async fn rabbit() -> Arc<dyn Queue> {
     let url = suite::amqp_url();
@@ -25,6 +24,7 @@ async fn rabbit() -> Arc<dyn Queue> {
 
 suite_tests!(
     #[tokio::test]
+    hold { crate::broker::shared().await }
     {
         rabbit().await
     }
@@ -39,6 +39,7 @@ async fn raw_connection() -> Connection {
 
 #[tokio::test]
 async fn connecting_to_an_unreachable_broker_fails_naming_the_url_without_password() {
+    // No guard: this test never reaches the shared broker.
     let started = std::time::Instant::now();
     let result = RabbitQueue::connect("amqp://crawler:hunter2@127.0.0.1:1/%2f").await;
     let Err(QueueError::Unavailable(message)) = result else {
@@ -61,6 +62,7 @@ async fn connecting_to_an_unreachable_broker_fails_naming_the_url_without_passwo
 
 #[tokio::test]
 async fn delayed_messages_wait_on_the_broker_and_outlive_their_publisher() {
+    let _broker = crate::broker::shared().await;
     let name = format!("{}.retries", suite::namespace());
     let publisher = rabbit().await;
     // 700 ms rounds up to the 1 s rung of the delay ladder.
@@ -100,6 +102,7 @@ async fn delayed_messages_wait_on_the_broker_and_outlive_their_publisher() {
 
 #[tokio::test]
 async fn a_refused_declaration_is_reported_at_once_and_spares_other_queues() {
+    let _broker = crate::broker::shared().await;
     let ns = suite::namespace();
     let conflicting = format!("{ns}.conflict");
     let connection = raw_connection().await;
@@ -138,6 +141,7 @@ async fn a_refused_declaration_is_reported_at_once_and_spares_other_queues() {
 
 #[tokio::test]
 async fn delays_beyond_the_brokers_ttl_limit_are_still_accepted() {
+    let _broker = crate::broker::shared().await;
     let name = format!("{}.retries", suite::namespace());
     let queue = rabbit().await;
     let sixty_days = Duration::from_secs(60 * 86_400);

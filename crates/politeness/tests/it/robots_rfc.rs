@@ -1,13 +1,11 @@
 //! robots.txt rules through [`Robots`] over the in-memory store: the RFC 9309 examples,
 //! group selection, wildcards, Crawl-delay and status classes.
 
-mod common;
-
 use std::time::Duration;
 
 use crawler_politeness::RobotsResponse;
 
-use common::{robots, url, FakeFetcher};
+use crate::common::{robots, url, FakeFetcher};
 
 /// RFC 9309 section 5.1, verbatim.
 const RFC_EXAMPLE: &str = "\

@@ -5,9 +5,6 @@
 //! Needs the Redis at `CRAWLER_TEST_REDIS_URL` (default `redis://127.0.0.1:6379/`) and
 //! fails, rather than skips, when it is unreachable. Each test uses its own namespace.
 
-#[macro_use]
-mod common;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,7 +17,7 @@ use crawler_politeness::{
 use crawler_state::StateBackend;
 use redis::AsyncCommands;
 
-use common::{url, FakeFetcher, TEST_GATE};
+use crate::common::{self, url, FakeFetcher, TEST_GATE};
 
 fn redis_url() -> String {
     std::env::var("CRAWLER_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into())

@@ -1,14 +1,12 @@
 //! How [`Robots`] caches: one fetch per host for the cache period, one fetch per worker
 //! when tasks miss together, short-lived disallow for unreachable hosts; and the facade.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
 use crawler_politeness::{Politeness, PolitenessConfig, RobotsResponse};
 
-use common::{robots, url, FakeFetcher};
+use crate::common::{robots, url, FakeFetcher};
 
 #[tokio::test]
 async fn one_fetch_per_host_scheme_and_port() {

@@ -1,9 +1,6 @@
 //! The gate conformance suite against the in-memory stores, the factory, and the facade's
 //! arithmetic (delays, caps, backoffs) on tokio's paused clock.
 
-#[macro_use]
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,7 +10,7 @@ use crawler_politeness::{
 };
 use crawler_state::StateBackend;
 
-use common::{url, FakeFetcher, TEST_GATE};
+use crate::common::{self, url, FakeFetcher, TEST_GATE};
 
 async fn memory_gate() -> Arc<dyn HostGate> {
     Arc::new(MemoryGate::new(TEST_GATE))

@@ -1,8 +1,5 @@
-//! Restarts the shared RabbitMQ in the middle of a stream of messages. It lives in its own
-//! test binary because cargo runs test binaries one after another, so no other test sees
-//! the outage.
-
-mod suite;
+//! Restarts the shared RabbitMQ in the middle of a stream of messages. It holds the broker
+//! alone ([`crate::broker::alone`]), so no other test sees the outage.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -13,6 +10,8 @@ use std::time::Duration;
 use crawler_queue::rabbitmq::{RabbitOptions, RabbitQueue};
 use crawler_queue::Queue;
 use tokio::time::Instant;
+
+use crate::suite;
 
 type Ids = Arc<Mutex<BTreeSet<u32>>>;
 
@@ -53,6 +52,7 @@ async fn restart_broker() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_confirmed_message_is_consumed_across_a_broker_restart() {
+    let _broker = crate::broker::alone().await;
     let url = suite::amqp_url();
     let options = RabbitOptions::default()
         .with_backoff(Duration::from_millis(50), Duration::from_millis(500));

@@ -1,7 +1,6 @@
 //! The behavioural suite against the in-memory backend, under tokio's paused clock.
 
-#[macro_use]
-mod suite;
+use crate::suite;
 
 suite_tests!(
     #[tokio::test(start_paused = true)]

@@ -4,7 +4,7 @@
 //! Waits are generous (`WAIT`) where something must arrive and short (`QUIET`) where nothing
 //! may: under tokio's paused clock (the memory backend) both cost no real time.
 
-// Each test binary uses a different part of this module.
+// The restart test uses only the helpers, the backends' modules only the cases.
 #![allow(dead_code)]
 
 use std::collections::BTreeSet;
@@ -17,10 +17,7 @@ use tokio::time::Instant;
 mod acknowledgement;
 mod flow;
 
-// The restart test binary uses only the helpers, not the cases.
-#[allow(unused_imports)]
 pub use acknowledgement::*;
-#[allow(unused_imports)]
 pub use flow::*;
 
 /// Longest wait for something that must happen.
@@ -29,11 +26,12 @@ pub const WAIT: Duration = Duration::from_secs(5);
 pub const QUIET: Duration = Duration::from_millis(300);
 
 /// Expands to one test per suite function, each getting a fresh queue from `$make` and a
-/// fresh namespace.
-#[allow(unused_macros)] // The restart test binary uses only the helpers.
+/// fresh namespace. With `hold { guard }`, each test first takes the guard and keeps it to
+/// its end (the RabbitMQ tests share the broker with a test that restarts it). The calling
+/// module must have `suite` in scope.
 macro_rules! suite_tests {
-    (#[$attr:meta] $make:block) => {
-        suite_tests!(@each #[$attr] $make [
+    (#[$attr:meta] $(hold $hold:block)? $make:block) => {
+        suite_tests!(@each #[$attr] [$($hold)?] $make [
             publish_then_consume_in_order
             ack_removes_the_message
             requeue_redelivers_with_the_flag_set
@@ -46,14 +44,19 @@ macro_rules! suite_tests {
             depth_counts_ready_messages
         ]);
     };
-    (@each #[$attr:meta] $make:block [$($name:ident)*]) => {
+    // The hold is passed on as one token tree, so that it can repeat with each name.
+    (@each #[$attr:meta] $hold:tt $make:block [$($name:ident)*]) => {
         $(
-            #[$attr]
-            async fn $name() {
-                let queue: std::sync::Arc<dyn crawler_queue::Queue> = $make;
-                suite::$name(queue, suite::namespace()).await;
-            }
+            suite_tests!(@one #[$attr] $hold $make $name);
         )*
+    };
+    (@one #[$attr:meta] [$($hold:block)?] $make:block $name:ident) => {
+        #[$attr]
+        async fn $name() {
+            $(let _held = $hold;)?
+            let queue: std::sync::Arc<dyn crawler_queue::Queue> = $make;
+            suite::$name(queue, suite::namespace()).await;
+        }
     };
 }
 

@@ -1,4 +1,4 @@
-//! Helpers shared by the test binaries, and the macro that runs the one gate conformance
+//! Helpers shared by the test modules, and the macro that runs the one gate conformance
 //! suite (`gate_suite.rs`) against a backend.
 
 #![allow(dead_code)]
@@ -109,8 +109,7 @@ impl RobotsFetcher for FakeFetcher {
 
 /// Expands to one `#[tokio::test]` per suite function, each on a fresh gate made by
 /// `$make_gate().await` with [`TEST_GATE`] settings. The list lives here, once, so no
-/// backend can skip a test.
-#[allow(unused_macros)]
+/// backend can skip a test. The calling module must have `common` in scope.
 macro_rules! gate_suite {
     ($make_gate:path) => {
         gate_suite!(@tests $make_gate;
