@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use crawler::cli::{client, crawl, serve, sink};
+use crawler_cli::{client, crawl, serve, sink};
 
 #[derive(Parser)]
 #[command(
@@ -35,11 +35,11 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     // The commands whose output is for people log only warnings; `serve` logs like a role.
     let quiet_by_default = !matches!(cli.command, Command::Serve(_));
-    crawler::cli::init_logging(quiet_by_default);
+    crawler_cli::init_logging(quiet_by_default);
     let outcome = match cli.command {
         Command::Crawl(args) => crawl::run(args).await,
         Command::Serve(args) => serve::run(args).await,
-        Command::Sink(args) => sink::run(args, None, crawler::runtime::shutdown_signal())
+        Command::Sink(args) => sink::run(args, None, crawler_runtime::shutdown_signal())
             .await
             .map(|()| ExitCode::SUCCESS),
         Command::Client(command) => client::run(command).await,

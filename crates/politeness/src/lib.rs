@@ -14,7 +14,7 @@
 //!
 //! Both stores have a Redis implementation (the distributed roles) and an in-memory one
 //! (the embedded mode), chosen in one place, [`connect`], and both pass the same
-//! conformance suite (`tests/common/`).
+//! conformance suite (`tests/it/common/`).
 
 mod config;
 mod facade;

@@ -1,4 +1,5 @@
-//! Helpers shared by the end-to-end tests in the workspace's `tests/` folder.
+//! Helpers shared by the end-to-end tests (the `crawler` package's `tests/e2e` and
+//! `tests/outages`) and the benchmark.
 
 pub mod cluster;
 pub mod process;

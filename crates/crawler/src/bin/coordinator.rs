@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
-use crawler::runtime::{connect_distributed, exit_on_error, shutdown_signal};
 use crawler_config::{init_tracing, Settings};
+use crawler_runtime::{exit_on_error, shutdown_signal, BackendChoice, Services};
 
 #[derive(Parser)]
 #[command(
@@ -34,7 +34,7 @@ async fn start() -> anyhow::Result<()> {
     let settings = Arc::new(Settings::load(args.config.as_deref())?);
     init_tracing(settings.log_format);
     // Waits for the broker and Redis, so the coordinator may start before them.
-    let services = connect_distributed(&settings).await;
+    let services = Services::connect(&settings, BackendChoice::Distributed).await?;
     let listener = tokio::net::TcpListener::bind(settings.http_addr)
         .await
         .with_context(|| format!("cannot listen on {}", settings.http_addr))?;

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
-use crawler::runtime::{connect_with_metrics, exit_on_error, shutdown_signal};
 use crawler_config::{init_tracing, Settings};
 use crawler_fetcher::worker;
+use crawler_runtime::{connect_with_metrics, exit_on_error, shutdown_signal};
 
 #[derive(Parser)]
 #[command(

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Parser;
-use crawler::runtime::{connect_with_metrics, exit_on_error, shutdown_signal};
 use crawler_config::{init_tracing, Settings};
+use crawler_runtime::{connect_with_metrics, exit_on_error, shutdown_signal};
 
 #[derive(Parser)]
 #[command(about = "Delivers crawl events to the jobs' webhooks, signed and retried")]

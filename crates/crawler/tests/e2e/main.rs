@@ -1,0 +1,43 @@
+//! The end-to-end suites, one test binary: every test binary links the whole stack again,
+//! so they share one. Each module was a test binary of its own before.
+//!
+//! - `api`: the coordinator's HTTP API, the real binary over RabbitMQ and Redis;
+//! - `cli`: the `crawler` command as a user runs it, on the in-memory backends;
+//! - `crawl`: whole crawls, on the distributed roles and on `crawler serve`;
+//! - `politeness`, `edge_cases`: what a crawled site sees, with two fetcher workers;
+//! - `webhooks`: delivery by the dispatcher, signed, retried and dead-lettered.
+//!
+//! `support` and `citizen` are helpers the suites share. The suites that kill roles or
+//! restart the shared servers are in the `outages` test binary.
+//!
+//! Tests here run side by side (as many at once as the harness has threads), beside tests
+//! of every other suite. A test whose assertions compare durations, or counts that depend
+//! on how fast the machine is, takes [`alone`]: it waits for the tests running to end and
+//! none starts until it is done, so that another suite's load cannot make it flake. Every
+//! other test takes [`beside_others`], which is what lets [`alone`] mean alone.
+
+mod api;
+mod citizen;
+mod cli;
+mod crawl;
+mod edge_cases;
+mod politeness;
+mod support;
+mod webhooks;
+
+use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// Held shared by the tests that tolerate others beside them, exclusively by the others.
+static MACHINE: RwLock<()> = RwLock::const_new(());
+
+/// For a test that may run beside others; hold the guard until the test ends.
+pub async fn beside_others() -> RwLockReadGuard<'static, ()> {
+    MACHINE.read().await
+}
+
+/// For a test that times what a site or a process sees; hold the guard until the test
+/// ends. Tokio's lock is fair, so a waiting `alone` test is not starved by a stream of
+/// `beside_others` ones.
+pub async fn alone() -> RwLockWriteGuard<'static, ()> {
+    MACHINE.write().await
+}

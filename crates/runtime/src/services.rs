@@ -1,0 +1,199 @@
+//! The backends every role shares, and the one place that chooses them.
+//!
+//! [`Services::connect`] turns a [`BackendChoice`] into the backend of each store and opens
+//! each through its crate's own factory (`crawler_queue::connect`, `crawler_state::connect`,
+//! the dispatcher's `store::connect`, `Politeness::connect`). Nothing else in the program
+//! names a backend type, so the embedded mode runs the very code paths the distributed
+//! roles run, over other backends.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crawler_config::Settings;
+use crawler_core::WebhookEvent;
+use crawler_deliveries::{self as delivery_store, DeliveryBackend, DeliveryStore, StoreError};
+use crawler_politeness::{Politeness, PolitenessConfig, PolitenessError};
+use crawler_queue::{Queue, QueueBackend, QueueError};
+use crawler_state::{StateBackend, StateError, StateStore};
+
+/// Where the embedded mode receives a copy of every event.
+pub type WorkerTap = tokio::sync::mpsc::UnboundedSender<WebhookEvent>;
+
+/// Which backends a process runs over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendChoice {
+    /// RabbitMQ and Redis at the configured URLs, shared by every process of the namespace.
+    Distributed,
+    /// The in-memory queue and stores, private to this process (the embedded mode).
+    Memory,
+}
+
+/// A backend that could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ServicesError {
+    #[error("cannot open the queue")]
+    Queue(#[source] QueueError),
+    #[error("cannot open the job state")]
+    State(#[source] StateError),
+    #[error("cannot open the delivery store")]
+    Deliveries(#[source] StoreError),
+    #[error("cannot open the politeness store")]
+    Politeness(#[source] PolitenessError),
+    #[error("cannot listen on metrics_addr {addr}")]
+    MetricsListener {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The backends every role shares: RabbitMQ and Redis for the distributed roles, the
+/// in-memory implementations for the embedded mode.
+#[derive(Clone)]
+pub struct Services {
+    pub queue: Arc<dyn Queue>,
+    pub state: Arc<dyn StateStore>,
+    pub deliveries: Arc<dyn DeliveryStore>,
+    pub politeness: Arc<Politeness>,
+}
+
+impl Services {
+    /// Opens the backends `choice` names. The distributed ones are retried with capped
+    /// backoff until they answer, so that a role may start before the broker and Redis
+    /// (compose, systemd); that never returns an error. The in-memory ones are opened once,
+    /// and an error is returned as it comes.
+    pub async fn connect(
+        config: &Settings,
+        choice: BackendChoice,
+    ) -> Result<Services, ServicesError> {
+        let namespace = config.namespace.as_str();
+        let backends = Backends::of(config, choice);
+        let patience = match choice {
+            BackendChoice::Distributed => Patience::UntilUp,
+            BackendChoice::Memory => Patience::Once,
+        };
+        let queue = patience
+            .attempt("RabbitMQ", || crawler_queue::connect(&backends.queue))
+            .await
+            .map_err(ServicesError::Queue)?;
+        let state = patience
+            .attempt("Redis", || {
+                crawler_state::connect(&backends.state, namespace)
+            })
+            .await
+            .map_err(ServicesError::State)?;
+        let deliveries = patience
+            .attempt("Redis", || {
+                delivery_store::connect(&backends.deliveries, namespace)
+            })
+            .await
+            .map_err(ServicesError::Deliveries)?;
+        // Politeness state lives wherever the job state lives.
+        let politeness_config = PolitenessConfig::from_settings(config);
+        let politeness = patience
+            .attempt("Redis", || {
+                Politeness::connect(&backends.state, namespace, politeness_config.clone())
+            })
+            .await
+            .map_err(ServicesError::Politeness)?;
+        Ok(Services {
+            queue,
+            state,
+            deliveries,
+            politeness: Arc::new(politeness),
+        })
+    }
+
+    /// What a webhook dispatcher needs.
+    pub fn dispatcher(&self) -> crawler_dispatcher::Backends {
+        crawler_dispatcher::Backends {
+            queue: self.queue.clone(),
+            state: self.state.clone(),
+            deliveries: self.deliveries.clone(),
+        }
+    }
+
+    /// What a fetcher worker needs.
+    pub fn worker(&self, tap: Option<WorkerTap>) -> crawler_fetcher::worker::Backends {
+        crawler_fetcher::worker::Backends {
+            queue: self.queue.clone(),
+            state: self.state.clone(),
+            politeness: self.politeness.clone(),
+            tap,
+        }
+    }
+
+    /// The subset the coordinator needs.
+    pub fn coordinator(&self) -> crawler_coordinator::Backends {
+        crawler_coordinator::Backends {
+            queue: self.queue.clone(),
+            state: self.state.clone(),
+            deliveries: self.deliveries.clone(),
+        }
+    }
+}
+
+/// The backend of each store for one [`BackendChoice`].
+struct Backends {
+    queue: QueueBackend,
+    state: StateBackend,
+    deliveries: DeliveryBackend,
+}
+
+impl Backends {
+    fn of(config: &Settings, choice: BackendChoice) -> Backends {
+        match choice {
+            BackendChoice::Distributed => Backends {
+                queue: QueueBackend::RabbitMq {
+                    url: config.amqp_url.clone(),
+                },
+                state: StateBackend::Redis {
+                    url: config.redis_url.clone(),
+                    retention: Duration::from_secs(config.job_retention_sec),
+                },
+                deliveries: DeliveryBackend::Redis {
+                    url: config.redis_url.clone(),
+                },
+            },
+            BackendChoice::Memory => Backends {
+                queue: QueueBackend::Memory,
+                state: StateBackend::Memory,
+                deliveries: DeliveryBackend::Memory,
+            },
+        }
+    }
+}
+
+/// How long to keep trying to open a backend.
+#[derive(Clone, Copy)]
+enum Patience {
+    /// Until it answers: a server may come up after the process that needs it.
+    UntilUp,
+    /// Once: an in-memory backend that fails to open will not open on a second try.
+    Once,
+}
+
+impl Patience {
+    /// Calls `connect` as this patience says, logging each failure and backing off up to
+    /// 5 s between attempts.
+    async fn attempt<T, E, F, Fut>(self, what: &str, mut connect: F) -> Result<T, E>
+    where
+        E: std::fmt::Display,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let mut delay = Duration::from_millis(200);
+        loop {
+            match connect().await {
+                Ok(value) => return Ok(value),
+                Err(e) if matches!(self, Patience::Once) => return Err(e),
+                Err(e) => {
+                    tracing::warn!(error = %e, retry_in = ?delay, "{what} is not reachable yet");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+}
