@@ -100,6 +100,7 @@ impl Args {
             coordinator: self.binary("coordinator"),
             fetcher_worker: self.binary("fetcher-worker"),
             webhook_dispatcher: self.binary("webhook-dispatcher"),
+            scheduler: self.binary("scheduler"),
             crawler: self.binary("crawler"),
         }
     }

@@ -9,6 +9,7 @@ use axum::http::HeaderMap;
 use crawler_core::{JobId, Namespace};
 use crawler_deliveries::DeliveryStore;
 use crawler_queue::Queue;
+use crawler_scheduler::ScheduleStore;
 use crawler_state::StateStore;
 
 use crate::auth::{self, AuthMode, Caller};
@@ -23,6 +24,8 @@ pub struct Backends {
     pub state: Arc<dyn StateStore>,
     /// Delivery records, dead letters and stored bodies, written by the dispatcher.
     pub deliveries: Arc<dyn DeliveryStore>,
+    /// Stored schedules; the coordinator's scheduler starts their due runs.
+    pub schedules: Arc<dyn ScheduleStore>,
 }
 
 /// The state the router is built over.

@@ -14,9 +14,11 @@ pub mod deliveries;
 pub mod error;
 mod guard;
 mod handlers;
+pub mod launch;
 pub mod metrics;
 pub mod request;
 mod routes;
+pub mod scheduling;
 pub mod validate;
 
 use std::future::Future;
@@ -24,11 +26,12 @@ use std::sync::Arc;
 
 use crawler_config::Settings;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 pub use app::{AppState, Backends};
 pub use auth::AuthMode;
 pub use error::ApiError;
-pub use routes::{router, MAX_BODY_BYTES};
+pub use routes::{router, router_over, MAX_BODY_BYTES};
 
 /// The text logged once the API listens, followed by the bound address
 /// (`listening on http://127.0.0.1:43123`). Tests and scripts parse it; keep it stable.
@@ -66,10 +69,30 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), CoordinatorError> {
     let bound = listener.local_addr()?;
+    let state = Arc::new(state);
+    let stopping = CancellationToken::new();
+    let scheduler = state.settings.scheduler_in_coordinator.then(|| {
+        let stopped = stopping.clone().cancelled_owned();
+        let app = state.clone();
+        tokio::spawn(async move {
+            // The API keeps serving without it; only scheduled runs stop starting, which
+            // the log must say at once rather than at shutdown.
+            if let Err(error) = scheduling::run_scheduler(app, stopped).await {
+                tracing::error!(%error, "the scheduler stopped with an error");
+            }
+        })
+    });
     tracing::info!("{LISTENING_PREFIX}{bound}");
-    axum::serve(listener, router(state))
+    let served = axum::serve(listener, routes::router_over(state))
         .with_graceful_shutdown(shutdown)
-        .await?;
+        .await;
+    stopping.cancel();
+    if let Some(scheduler) = scheduler {
+        if let Err(error) = scheduler.await {
+            tracing::error!(%error, "the scheduler task failed");
+        }
+    }
+    served?;
     tracing::info!("coordinator stopped");
     Ok(())
 }

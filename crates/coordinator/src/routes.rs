@@ -18,9 +18,13 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The whole API over `state`.
 pub fn router(state: AppState) -> Router {
+    router_over(Arc::new(state))
+}
+
+/// The whole API over `state`, shared with whatever else runs beside it (the scheduler).
+pub fn router_over(state: Arc<AppState>) -> Router {
     // Install the recorder before the first request is counted.
     metrics::handle();
-    let state = Arc::new(state);
     Router::new()
         .route("/v1/crawls", post(submit::submit).get(jobs::list))
         .route("/v1/crawls/{id}", get(jobs::status).delete(jobs::cancel))

@@ -12,9 +12,11 @@ use std::time::Duration;
 
 use crawler_config::Settings;
 use crawler_core::WebhookEvent;
+use crawler_deliveries::endpoints::{self as endpoint_store, EndpointStore};
 use crawler_deliveries::{self as delivery_store, DeliveryBackend, DeliveryStore, StoreError};
 use crawler_politeness::{Politeness, PolitenessConfig, PolitenessError};
 use crawler_queue::{Queue, QueueBackend, QueueError};
+use crawler_scheduler::{ScheduleBackend, ScheduleError, ScheduleStore};
 use crawler_state::{StateBackend, StateError, StateStore};
 
 /// Where the embedded mode receives a copy of every event.
@@ -38,6 +40,10 @@ pub enum ServicesError {
     State(#[source] StateError),
     #[error("cannot open the delivery store")]
     Deliveries(#[source] StoreError),
+    #[error("cannot open the endpoint store")]
+    Endpoints(#[source] StoreError),
+    #[error("cannot open the schedule store")]
+    Schedules(#[source] ScheduleError),
     #[error("cannot open the politeness store")]
     Politeness(#[source] PolitenessError),
     #[error("cannot listen on metrics_addr {addr}")]
@@ -55,6 +61,10 @@ pub struct Services {
     pub queue: Arc<dyn Queue>,
     pub state: Arc<dyn StateStore>,
     pub deliveries: Arc<dyn DeliveryStore>,
+    /// Named webhook endpoints of every tenant.
+    pub endpoints: Arc<dyn EndpointStore>,
+    /// Stored schedules, their runs and the scheduler's lease.
+    pub schedules: Arc<dyn ScheduleStore>,
     pub politeness: Arc<Politeness>,
 }
 
@@ -89,6 +99,18 @@ impl Services {
             })
             .await
             .map_err(ServicesError::Deliveries)?;
+        let endpoints = patience
+            .attempt("Redis", || {
+                endpoint_store::connect(&backends.deliveries, namespace)
+            })
+            .await
+            .map_err(ServicesError::Endpoints)?;
+        let schedules = patience
+            .attempt("Redis", || {
+                crawler_scheduler::connect(&backends.schedules, namespace)
+            })
+            .await
+            .map_err(ServicesError::Schedules)?;
         // Politeness state lives wherever the job state lives.
         let politeness_config = PolitenessConfig::from_settings(config);
         let politeness = patience
@@ -101,6 +123,8 @@ impl Services {
             queue,
             state,
             deliveries,
+            endpoints,
+            schedules,
             politeness: Arc::new(politeness),
         })
     }
@@ -130,6 +154,7 @@ impl Services {
             queue: self.queue.clone(),
             state: self.state.clone(),
             deliveries: self.deliveries.clone(),
+            schedules: self.schedules.clone(),
         }
     }
 }
@@ -139,6 +164,7 @@ struct Backends {
     queue: QueueBackend,
     state: StateBackend,
     deliveries: DeliveryBackend,
+    schedules: ScheduleBackend,
 }
 
 impl Backends {
@@ -155,11 +181,15 @@ impl Backends {
                 deliveries: DeliveryBackend::Redis {
                     url: config.redis_url.clone(),
                 },
+                schedules: ScheduleBackend::Redis {
+                    url: config.redis_url.clone(),
+                },
             },
             BackendChoice::Memory => Backends {
                 queue: QueueBackend::Memory,
                 state: StateBackend::Memory,
                 deliveries: DeliveryBackend::Memory,
+                schedules: ScheduleBackend::Memory,
             },
         }
     }

@@ -21,6 +21,7 @@ pub struct Binaries {
     pub coordinator: PathBuf,
     pub fetcher_worker: PathBuf,
     pub webhook_dispatcher: PathBuf,
+    pub scheduler: PathBuf,
     pub crawler: PathBuf,
 }
 
@@ -32,6 +33,7 @@ macro_rules! binaries {
             coordinator: env!("CARGO_BIN_EXE_coordinator").into(),
             fetcher_worker: env!("CARGO_BIN_EXE_fetcher-worker").into(),
             webhook_dispatcher: env!("CARGO_BIN_EXE_webhook-dispatcher").into(),
+            scheduler: env!("CARGO_BIN_EXE_scheduler").into(),
             crawler: env!("CARGO_BIN_EXE_crawler").into(),
         }
     };
@@ -54,6 +56,7 @@ pub struct Cluster {
     pub coordinator: RoleProcess,
     pub workers: Vec<RoleProcess>,
     pub dispatchers: Vec<RoleProcess>,
+    pub schedulers: Vec<RoleProcess>,
     client: reqwest::Client,
 }
 
@@ -109,6 +112,7 @@ impl Cluster {
             coordinator,
             workers,
             dispatchers,
+            schedulers: Vec::new(),
             client: reqwest::Client::new(),
         };
         cluster.wait_ready().await;
@@ -150,6 +154,17 @@ impl Cluster {
             &self.env,
         );
         self.dispatchers.push(dispatcher);
+    }
+
+    /// Starts a `scheduler` role beside the coordinator (distributed only).
+    pub fn add_scheduler(&mut self) {
+        let n = self.schedulers.len();
+        let scheduler = RoleProcess::spawn(
+            &format!("scheduler-{n}"),
+            &self.binaries.scheduler,
+            &self.env,
+        );
+        self.schedulers.push(scheduler);
     }
 
     /// POSTs a job and returns the 201 answer; panics with the answer otherwise.

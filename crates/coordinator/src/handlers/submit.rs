@@ -13,16 +13,14 @@ use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use crawler_core::{
-    FetchTask, JobId, JobRecord, JobSpec, JobState, JobStatus, QueueMessage, StopReason,
-};
-use crawler_state::PageOutcome;
+use crawler_core::{JobRecord, JobSpec, JobState, JobStatus};
 use serde::Serialize;
 
 use super::query_map;
 use crate::app::AppState;
 use crate::auth::{self, Caller};
 use crate::error::ApiError;
+use crate::launch::{self, Launched};
 use crate::request::CrawlRequest;
 use crate::{guard, metrics, validate, MAX_BODY_BYTES};
 
@@ -84,10 +82,7 @@ async fn accept(
         guard::check("callback.url", &callback.url, allow_private).await?;
     }
 
-    let record = new_record(app, caller.owner, spec);
-    let seeds = app.backends.state.create_job(&record).await?;
-    let pending = seeds.len() as u64;
-    seed(app, &record, seeds).await?;
+    let Launched { record, pending } = launch::start_job(app, caller.owner, spec).await?;
     tracing::info!(job = %record.job_id, start_url = %record.spec.start_url, "job accepted");
 
     let status_url = app.status_url(&record.job_id);
@@ -127,64 +122,6 @@ fn parse_body(body: Result<Bytes, BytesRejection>) -> Result<CrawlRequest, ApiEr
         };
         ApiError::bad_request("body", format!("{what}: {e}"))
     })
-}
-
-fn new_record(app: &AppState, owner: String, spec: JobSpec) -> JobRecord {
-    let now = crawler_core::time::now_ms();
-    JobRecord {
-        job_id: JobId::generate(),
-        owner,
-        cost_per_page: app.rules.cost_per_page,
-        created_at_ms: now,
-        deadline_ms: now.saturating_add(spec.timeout_sec.saturating_mul(1000)),
-        spec,
-    }
-}
-
-/// Publishes the seed tasks the job's creation admitted, or ends the job if that fails.
-async fn seed(app: &AppState, record: &JobRecord, seeds: Vec<FetchTask>) -> Result<(), ApiError> {
-    let messages = seeds
-        .iter()
-        .map(|task| QueueMessage::FetchTaskV1(task.clone()).encode())
-        .collect();
-    let Err(error) = app
-        .backends
-        .queue
-        .publish(&app.namespace.fetch_queue(), messages)
-        .await
-    else {
-        return Ok(());
-    };
-    tracing::warn!(job = %record.job_id, %error, "could not queue the seed tasks; cancelling the job");
-    cancel_unseeded(app, record.job_id, &seeds).await;
-    Err(ApiError::unavailable("work queue", &error))
-}
-
-/// Ends a job whose seed tasks may not have been queued: stops it, then records and
-/// closes every seed as cancelled, so the job ends rather than waiting on them.
-///
-/// Best effort: the client is told the job failed to start either way, and a job left
-/// half-ended here still stops at its deadline.
-async fn cancel_unseeded(app: &AppState, job: JobId, seeds: &[FetchTask]) {
-    let state = &app.backends.state;
-    if let Err(e) = state.request_stop(job, StopReason::Cancelled).await {
-        tracing::warn!(%job, error = %e, "could not stop the unseeded job");
-        return;
-    }
-    for task in seeds {
-        let url = task.url.as_str();
-        if let Err(e) = state
-            .record_outcome(job, url, &PageOutcome::Cancelled)
-            .await
-        {
-            tracing::warn!(%job, %url, error = %e, "could not cancel an unseeded URL");
-            return;
-        }
-        if let Err(e) = state.close_task(job, url, task.depth).await {
-            tracing::warn!(%job, %url, error = %e, "could not close an unseeded URL");
-            return;
-        }
-    }
 }
 
 /// The status of a job that was just created: its `pending` seed URLs admitted.

@@ -57,6 +57,12 @@ async fn start() -> (
         )
         .await
         .expect("memory delivery store"),
+        schedules: crawler_scheduler::connect(
+            &crawler_scheduler::ScheduleBackend::Memory,
+            &settings.namespace,
+        )
+        .await
+        .expect("memory schedule store"),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

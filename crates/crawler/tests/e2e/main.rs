@@ -5,7 +5,8 @@
 //! - `cli`: the `crawler` command as a user runs it, on the in-memory backends;
 //! - `crawl`: whole crawls, on the distributed roles and on `crawler serve`;
 //! - `politeness`, `edge_cases`: what a crawled site sees, with two fetcher workers;
-//! - `webhooks`: delivery by the dispatcher, signed, retried and dead-lettered.
+//! - `webhooks`: delivery by the dispatcher, signed, retried and dead-lettered;
+//! - `schedules`: due runs of stored schedules started by the coordinator or the `scheduler` role.
 //!
 //! `support` and `citizen` are helpers the suites share. The suites that kill roles or
 //! restart the shared servers are in the `outages` test binary.
@@ -22,6 +23,7 @@ mod cli;
 mod crawl;
 mod edge_cases;
 mod politeness;
+mod schedules;
 mod support;
 mod webhooks;
 

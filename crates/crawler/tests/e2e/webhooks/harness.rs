@@ -76,6 +76,12 @@ impl Harness {
                 queue: queue.clone(),
                 state: state.clone(),
                 deliveries: deliveries.clone(),
+                schedules: crawler_scheduler::connect(
+                    &crawler_scheduler::ScheduleBackend::Memory,
+                    &namespace,
+                )
+                .await
+                .expect("memory schedule store"),
             },
             AuthMode::Open {
                 owner: JOB_OWNER.into(),
