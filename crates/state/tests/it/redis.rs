@@ -4,8 +4,7 @@
 //! Needs the Redis at `CRAWLER_TEST_REDIS_URL` (default `redis://127.0.0.1:6379/`) and
 //! fails, rather than skips, when it is unreachable. Each test uses its own namespace.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use crawler_state::{JobLifecycle, JobReads};
 use std::sync::Arc;

@@ -1,16 +1,14 @@
 //! The HTTP fetcher against real servers on 127.0.0.1: the ways a fetch fails.
 
-mod support;
-
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::support::{serve, serve_raw, test_config, write};
 use axum::body::Body;
 use axum::routing::get;
 use axum::Router;
 use crawler_fetcher::fetch::{FetchConfig, FetchError, HttpFetcher, RequestOptions};
-use support::{serve, serve_raw, test_config, write};
 use url::Url;
 
 fn url(addr: std::net::SocketAddr, path: &str) -> Url {

@@ -1,7 +1,6 @@
 //! The conformance suite against the in-memory store, and its factory.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -1,17 +1,15 @@
 //! The HTTP fetcher against real servers on 127.0.0.1: pages, redirects, headers.
 
-mod support;
-
 use std::io::Write;
 use std::time::Duration;
 
+use crate::support::{serve, test_config};
 use axum::body::Body;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use crawler_fetcher::fetch::{FetchConfig, FetchError, HttpFetcher, RequestOptions};
-use support::{serve, test_config};
 use url::Url;
 
 fn url(addr: std::net::SocketAddr, path: &str) -> Url {
