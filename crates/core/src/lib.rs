@@ -6,12 +6,16 @@
 //! name. Queue messages are serde enums tagged by type with the version in the variant
 //! name (`FetchTaskV1`), so a worker upgraded in a rolling deploy still reads the messages
 //! an older one left in the queue.
+//!
+//! It also holds the one retry helper ([`retry`]), because every crate above needs it and
+//! this is the only crate they all reach without depending upward.
 
 pub mod events;
 pub mod job;
 pub mod kinds;
 pub mod messages;
 pub mod names;
+pub mod retry;
 pub mod time;
 pub mod urlnorm;
 
