@@ -6,12 +6,13 @@
 //! channel in publisher-confirm mode), notices when it has failed (an operation errors, or
 //! `connection.status()` no longer says connected), opens a new one, and re-declares every
 //! queue used so far before anyone publishes on it. Operations retry through failures with
-//! capped exponential backoff until their deadline.
+//! capped exponential backoff (`crawler_core::retry`) until their deadline.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex, RwLock};
 
+use crawler_core::retry::{retry_transient, Backoff};
 use lapin::options::{ConfirmSelectOptions, QueueDeclareOptions};
 use lapin::types::ShortString;
 use lapin::uri::AMQPUri;
@@ -19,7 +20,6 @@ use lapin::{Channel, Connection, ConnectionProperties};
 use tokio::time::Instant;
 use tracing::{debug, warn};
 
-use super::backoff::Backoff;
 use super::topology::QueueSpec;
 use super::url::without_password;
 use super::RabbitOptions;
@@ -86,6 +86,7 @@ impl ConnectionManager {
         })
     }
 
+    /// The pauses between reconnection attempts, without a deadline.
     pub(crate) fn backoff(&self) -> Backoff {
         Backoff::new(self.options.backoff_initial, self.options.backoff_max)
     }
@@ -221,7 +222,8 @@ impl ConnectionManager {
     /// Runs `attempt` until it succeeds, fails for good, or the operation deadline passes.
     /// Transient failures (the broker unreachable, the connection lost, a nacked publish)
     /// are retried with backoff; each attempt asks [`ConnectionManager::link`] afresh, so a
-    /// failed connection is replaced on the way.
+    /// failed connection is replaced on the way. An attempt still running at the deadline
+    /// is cut short there.
     pub(crate) async fn with_retry<T, F, Fut>(
         &self,
         what: &str,
@@ -231,29 +233,41 @@ impl ConnectionManager {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, QueueError>>,
     {
-        let deadline = Instant::now() + self.options.operation_deadline;
-        let mut backoff = self.backoff();
-        let mut last_error = None;
-        loop {
-            match tokio::time::timeout_at(deadline, attempt()).await {
-                Ok(Ok(value)) => return Ok(value),
-                Ok(Err(error)) if !error.is_transient() => return Err(error),
-                Ok(Err(error)) => {
-                    warn!(%error, "{what} failed; retrying");
-                    last_error = Some(error);
+        let operation_deadline = self.options.operation_deadline;
+        let policy = self.backoff().with_deadline(operation_deadline);
+        // The attempts' cut-off is taken when the first attempt starts, just after the
+        // helper took its own deadline, so no attempt is cut before the helper gives up.
+        let mut cut_off = None;
+        // The last error the broker gave, for the final report when the last attempt
+        // merely ran out of time.
+        let last_error = Mutex::new(None);
+        let result = retry_transient(what, &policy, Failure::is_transient, || {
+            let cut_off = *cut_off.get_or_insert_with(|| Instant::now() + operation_deadline);
+            let attempt = attempt();
+            let last_error = &last_error;
+            async move {
+                match tokio::time::timeout_at(cut_off, attempt).await {
+                    Ok(Ok(value)) => Ok(value),
+                    Ok(Err(error)) => {
+                        *lock(last_error) = Some(error.to_string());
+                        Err(Failure::Broker(error))
+                    }
+                    Err(_elapsed) => Err(Failure::NoReply),
                 }
-                Err(_elapsed) => {}
             }
-            let now = Instant::now();
-            if now >= deadline {
-                let cause =
-                    last_error.map_or_else(|| "no reply".to_owned(), |error| error.to_string());
-                return Err(self.unavailable(format!(
-                    "{what} gave up after {:?}; last failure: {cause}",
-                    self.options.operation_deadline
-                )));
+        })
+        .await;
+        match result {
+            Ok(value) => Ok(value),
+            Err(Failure::Broker(error)) if !error.is_transient() => Err(error),
+            Err(_) => {
+                let cause = lock(&last_error)
+                    .take()
+                    .unwrap_or_else(|| "no reply".to_owned());
+                Err(self.unavailable(format!(
+                    "{what} gave up after {operation_deadline:?}; last failure: {cause}"
+                )))
             }
-            tokio::time::sleep(backoff.next_delay().min(deadline - now)).await;
         }
     }
 
@@ -272,4 +286,35 @@ impl ConnectionManager {
             self.unavailable(format!("{what}: {error}"))
         }
     }
+}
+
+/// How one attempt of [`ConnectionManager::with_retry`] failed.
+enum Failure {
+    Broker(QueueError),
+    /// The attempt was still running at the operation deadline.
+    NoReply,
+}
+
+impl Failure {
+    fn is_transient(&self) -> bool {
+        match self {
+            Failure::Broker(error) => error.is_transient(),
+            Failure::NoReply => true,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Broker(error) => error.fmt(f),
+            Failure::NoReply => f.write_str("no reply before the operation deadline"),
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

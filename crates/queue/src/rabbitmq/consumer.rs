@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use crawler_core::retry::retry_forever;
 use futures::StreamExt;
 use lapin::options::{
     BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions,
@@ -154,7 +155,6 @@ async fn run(
     sender: mpsc::Sender<Delivery>,
     stop: CancellationToken,
 ) {
-    let mut backoff = manager.backoff();
     loop {
         match forward(&mut subscription, &sender, &stop).await {
             Forwarding::Stopped => {
@@ -168,23 +168,17 @@ async fn run(
             }
         }
         drop(subscription);
-        subscription = loop {
-            let attempt = tokio::select! {
-                _ = stop.cancelled() => return,
-                attempt = Subscription::open(&manager, &spec, prefetch) => attempt,
-            };
-            match attempt {
-                Ok(fresh) => break fresh,
-                Err(error) => {
-                    warn!(queue = %spec.name(), %error, "resubscribing failed; retrying");
-                    tokio::select! {
-                        _ = stop.cancelled() => return,
-                        _ = tokio::time::sleep(backoff.next_delay()) => {}
-                    }
-                }
-            }
+        // Every failure is retried, refusals included: this task has no caller to report
+        // to, and a consumer that gave up would silently stop the role it serves.
+        let what = format!("resubscribing to {}", spec.name());
+        let backoff = manager.backoff();
+        let resubscribe = retry_forever(&what, &backoff, || {
+            Subscription::open(&manager, &spec, prefetch)
+        });
+        subscription = tokio::select! {
+            _ = stop.cancelled() => return,
+            fresh = resubscribe => fresh,
         };
-        backoff.reset();
         debug!(queue = %spec.name(), "consumer resubscribed");
     }
 }

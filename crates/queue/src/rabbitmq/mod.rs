@@ -17,7 +17,6 @@
 //! - A watchdog task reconnects as soon as the broker is back, even when nothing is being
 //!   published, so `is_ready` turns true again without waiting for traffic.
 
-mod backoff;
 mod connection;
 mod consumer;
 mod options;
@@ -28,11 +27,12 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use crawler_core::retry::retry_forever;
 use lapin::options::{BasicPublishOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Confirmation};
 use tokio::task::JoinHandle;
-use tracing::{debug, info};
+use tracing::info;
 
 use crate::{Consumer, Queue, QueueError};
 use connection::{ConnectionManager, Link};
@@ -161,33 +161,23 @@ fn check_confirmation(
     }
 }
 
-/// Reconnects as soon as the broker is reachable again. Holds only a weak reference, so it
-/// ends with the [`RabbitQueue`] (which also aborts it on drop).
+/// Reconnects as soon as the broker is reachable again. Holds only a weak reference while
+/// the connection is healthy, so it ends with the [`RabbitQueue`] (which also aborts it on
+/// drop, the only way it ends while reconnecting).
 async fn keep_connected(manager: Weak<ConnectionManager>) {
-    let mut backoff = None;
-    let mut pause = WATCH_INTERVAL;
     loop {
-        tokio::time::sleep(pause).await;
+        tokio::time::sleep(WATCH_INTERVAL).await;
         let Some(manager) = manager.upgrade() else {
             return;
         };
-        let backoff = backoff.get_or_insert_with(|| manager.backoff());
         if manager.is_connected() {
-            backoff.reset();
-            pause = WATCH_INTERVAL;
             continue;
         }
-        match manager.link().await {
-            Ok(_) => {
-                info!("reconnected to RabbitMQ");
-                backoff.reset();
-                pause = WATCH_INTERVAL;
-            }
-            Err(error) => {
-                debug!(%error, "RabbitMQ still unreachable");
-                pause = backoff.next_delay();
-            }
-        }
+        retry_forever("reconnecting to RabbitMQ", &manager.backoff(), || {
+            manager.link()
+        })
+        .await;
+        info!("reconnected to RabbitMQ");
     }
 }
 
