@@ -14,7 +14,10 @@
 //! - `publish_delayed` holds the message in the queue backend, not in a sleeping task of
 //!   the caller, so a restarted process does not lose it (the memory backend, having no
 //!   durability at all, uses a timer).
+//!
+//! [`consume_loop`] is the loop every consuming role runs on top of a [`Consumer`].
 
+pub mod consume_loop;
 pub mod memory;
 pub mod rabbitmq;
 
