@@ -1,19 +1,20 @@
-//! The consume loop: bounded concurrency, and a shutdown that loses nothing.
+//! The dispatcher's run: the events queue through the shared consume loop.
 //!
-//! The loop takes a permit before it takes a delivery, so at most `webhook_concurrency`
-//! deliveries are in flight and the broker's prefetch (the same number) holds the rest.
-//! On shutdown it stops consuming, lets in-flight deliveries finish for a bounded time,
-//! then tells the rest to give their messages back to the queue for another dispatcher.
+//! The loop (`crawler_queue::consume_loop`) takes a permit before it takes a delivery, so
+//! at most `webhook_concurrency` deliveries are in flight and the broker's prefetch (the
+//! same number) holds the rest. On shutdown it stops consuming, lets in-flight deliveries
+//! finish for one receiver timeout plus some slack, then hurries the rest, which give their
+//! messages back to the queue for another dispatcher.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use crawler_config::Settings;
 use crawler_core::{Namespace, QueueMessage};
-use crawler_queue::{Consumer, Delivery, QueueError};
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
+use crawler_queue::consume_loop::{self, Limits, MessageHandler};
+use crawler_queue::{Delivery, QueueError};
 use tokio_util::sync::CancellationToken;
 
 use crate::client::{ClientBuildError, WebhookClient};
@@ -30,8 +31,6 @@ const SHUTDOWN_SLACK: Duration = Duration::from_secs(2);
 /// Pause before a delivery that hit an unavailable backend goes back to the queue, so a
 /// Redis or broker outage does not become a busy loop.
 const BACKEND_ERROR_PAUSE: Duration = Duration::from_secs(1);
-/// Longest pause between attempts to start consuming.
-const MAX_CONSUME_BACKOFF: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DispatchError {
@@ -49,68 +48,25 @@ pub async fn run(
     backends: Backends,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DispatchError> {
-    let handler = Arc::new(build_handler(&config, &backends)?);
+    let handler = Arc::new(EventProcessor(build_handler(&config, &backends)?));
     let namespace = Namespace::new(config.namespace.clone());
     let concurrency = config.webhook_concurrency;
     let prefetch = u16::try_from(concurrency).unwrap_or(u16::MAX);
-    let grace = Duration::from_millis(config.webhook_timeout_ms) + SHUTDOWN_SLACK;
+    let limits = Limits {
+        concurrency,
+        grace: Duration::from_millis(config.webhook_timeout_ms) + SHUTDOWN_SLACK,
+    };
 
     tokio::pin!(shutdown);
     let events_queue = namespace.events_queue();
-    let started = tokio::select! {
-        () = &mut shutdown => None,
-        consumer = consume_with_retry(&backends, &events_queue, prefetch) => Some(consumer?),
-    };
-    let Some(mut consumer) = started else {
+    let started =
+        consume_loop::start_consuming(&*backends.queue, &events_queue, prefetch, &mut shutdown)
+            .await?;
+    let Some(consumer) = started else {
         return Ok(());
     };
     tracing::info!(queue = %events_queue, concurrency, "webhook dispatcher consuming");
-
-    let permits = Arc::new(Semaphore::new(concurrency));
-    let hurry = CancellationToken::new();
-    let mut in_flight = JoinSet::new();
-    loop {
-        let permit = tokio::select! {
-            () = &mut shutdown => break,
-            permit = permits.clone().acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break,
-            },
-        };
-        let delivery = tokio::select! {
-            () = &mut shutdown => break,
-            delivery = consumer.next() => match delivery {
-                Some(delivery) => delivery,
-                None => break,
-            },
-        };
-        let handler = handler.clone();
-        let hurry = hurry.clone();
-        in_flight.spawn(async move {
-            process(&handler, delivery, hurry).await;
-            drop(permit);
-        });
-        while let Some(finished) = in_flight.try_join_next() {
-            log_panic(finished);
-        }
-    }
-
-    tracing::info!(in_flight = in_flight.len(), "webhook dispatcher stopping");
-    consumer.close().await;
-    let drained = tokio::time::timeout(grace, async {
-        while let Some(finished) = in_flight.join_next().await {
-            log_panic(finished);
-        }
-    })
-    .await;
-    if drained.is_err() {
-        // Deliveries still running give their messages back; another dispatcher (or this
-        // one, restarted) delivers them with the same webhook-id.
-        hurry.cancel();
-        while let Some(finished) = in_flight.join_next().await {
-            log_panic(finished);
-        }
-    }
+    consume_loop::run("webhook dispatcher", consumer, handler, limits, shutdown).await;
     Ok(())
 }
 
@@ -134,23 +90,13 @@ fn build_handler(config: &Settings, backends: &Backends) -> Result<EventHandler,
     })
 }
 
-/// Starts consuming, waiting out a broker that is not reachable yet.
-async fn consume_with_retry(
-    backends: &Backends,
-    queue: &str,
-    prefetch: u16,
-) -> Result<Box<dyn Consumer>, QueueError> {
-    let mut backoff = Duration::from_millis(100);
-    loop {
-        match backends.queue.consume(queue, prefetch).await {
-            Ok(consumer) => return Ok(consumer),
-            Err(error) if error.is_transient() => {
-                tracing::warn!(%error, "events queue not available yet; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(MAX_CONSUME_BACKOFF);
-            }
-            Err(error) => return Err(error),
-        }
+/// The events queue's side of the [`EventHandler`]: decoding and settling deliveries.
+struct EventProcessor(EventHandler);
+
+#[async_trait]
+impl MessageHandler for EventProcessor {
+    async fn handle(&self, message: Delivery, hurry: CancellationToken) {
+        process(&self.0, message, hurry).await;
     }
 }
 
@@ -198,11 +144,5 @@ fn settle(result: Result<(), QueueError>) {
     // redelivers the message by itself, so there is nothing left to do but note it.
     if let Err(error) = result {
         tracing::warn!(%error, "could not settle a delivery; the broker will redeliver it");
-    }
-}
-
-fn log_panic(result: Result<(), tokio::task::JoinError>) {
-    if let Err(error) = result {
-        tracing::error!(%error, "a delivery task failed");
     }
 }

@@ -2,9 +2,10 @@
 //! page event and completion, acknowledging it only once all of that is confirmed.
 //!
 //! Concurrency is bounded twice: the queue's prefetch bounds how many tasks this worker
-//! holds, and a semaphore bounds how many it fetches at once. A task is never acknowledged
-//! before its effects are durable, so a worker killed at any point loses nothing: the broker
-//! redelivers the task and every state step is idempotent.
+//! holds, and the consume loop's permits (`crawler_queue::consume_loop`) bound how many it
+//! fetches at once. A task is never acknowledged before its effects are durable, so a worker
+//! killed at any point loses nothing: the broker redelivers the task and every state step is
+//! idempotent.
 
 mod attempt;
 mod context;
@@ -17,12 +18,14 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use crawler_config::Settings;
 use crawler_core::{Namespace, WebhookEvent};
-use crawler_queue::{Queue, QueueError};
+use crawler_queue::consume_loop::{self, Limits, MessageHandler};
+use crawler_queue::{Delivery, Queue, QueueError};
 use crawler_state::StateStore;
-use tokio::sync::{mpsc, Semaphore};
-use tokio::task::JoinSet;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use crawler_politeness::Politeness;
 
@@ -51,11 +54,11 @@ pub enum WorkerError {
 }
 
 /// How long in-flight tasks may take to finish after a shutdown request before they are
-/// abandoned (and redelivered to another worker).
+/// hurried: they hand their task back, and another worker does it again.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// Runs a worker until `shutdown` resolves, then stops consuming, lets in-flight tasks finish
-/// (up to a grace period) and returns.
+/// (up to a grace period, after which they hand their tasks back) and returns.
 pub async fn run(
     config: Arc<Settings>,
     backends: Backends,
@@ -69,52 +72,32 @@ pub async fn run(
         fetchers,
         ns.clone(),
     ));
-    let mut consumer = backends
-        .queue
-        .consume(&ns.fetch_queue(), config.prefetch)
-        .await?;
-    let slots = Arc::new(Semaphore::new(config.worker_concurrency));
-    let mut in_flight = JoinSet::new();
-    tracing::info!(queue = %ns.fetch_queue(), concurrency = config.worker_concurrency, "fetcher worker consuming");
-
+    let fetch_queue = ns.fetch_queue();
     tokio::pin!(shutdown);
-    loop {
-        // Take a fetch slot before taking a delivery, so deliveries this worker cannot start
-        // stay in the prefetch buffer, where a graceful shutdown hands them back.
-        let permit = tokio::select! {
-            _ = &mut shutdown => break,
-            permit = slots.clone().acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break,
-            },
-        };
-        let delivery = tokio::select! {
-            _ = &mut shutdown => break,
-            delivery = consumer.next() => match delivery {
-                Some(delivery) => delivery,
-                None => break,
-            },
-        };
-        let worker = worker.clone();
-        in_flight.spawn(async move {
-            worker.handle(delivery).await;
-            drop(permit);
-        });
-        // Reap finished tasks so the set does not grow with the crawl.
-        while in_flight.try_join_next().is_some() {}
-    }
-
-    tracing::info!(in_flight = in_flight.len(), "fetcher worker stopping");
-    consumer.close().await;
-    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
-        while in_flight.join_next().await.is_some() {}
-    })
-    .await;
-    if drained.is_err() {
-        tracing::warn!("in-flight tasks did not finish in time; they will be redelivered");
-        in_flight.abort_all();
-    }
+    let started = consume_loop::start_consuming(
+        &*backends.queue,
+        &fetch_queue,
+        config.prefetch,
+        &mut shutdown,
+    )
+    .await?;
+    let Some(consumer) = started else {
+        return Ok(());
+    };
+    let limits = Limits {
+        concurrency: config.worker_concurrency,
+        grace: SHUTDOWN_GRACE,
+    };
+    tracing::info!(queue = %fetch_queue, concurrency = config.worker_concurrency, "fetcher worker consuming");
+    consume_loop::run("fetcher worker", consumer, worker, limits, shutdown).await;
     Ok(())
+}
+
+#[async_trait]
+impl MessageHandler for task::TaskRunner {
+    async fn handle(&self, message: Delivery, hurry: CancellationToken) {
+        task::TaskRunner::handle(self, message, hurry).await;
+    }
 }
 
 pub fn fetch_config(config: &Settings) -> FetchConfig {

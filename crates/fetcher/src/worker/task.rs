@@ -24,6 +24,7 @@ use crawler_core::{
 };
 use crawler_queue::Delivery;
 use crawler_state::{JobControl, PageOutcome, StateError};
+use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::attempt::{classify_status, fail_reason_of, Attempt};
@@ -76,8 +77,10 @@ impl TaskRunner {
     }
 
     /// Processes one delivery; never panics on bad input, and acknowledges only once all
-    /// effects are confirmed.
-    pub async fn handle(&self, delivery: Delivery) {
+    /// effects are confirmed. Once `hurry` is cancelled (the worker is shutting down and
+    /// its grace is over) the task is handed back instead: every step is idempotent, so
+    /// the worker that takes it next repeats whatever this one had done.
+    pub async fn handle(&self, delivery: Delivery, hurry: CancellationToken) {
         let task = match QueueMessage::decode(&delivery.payload) {
             Ok(QueueMessage::FetchTaskV1(task)) => task,
             Ok(other) => {
@@ -91,7 +94,15 @@ impl TaskRunner {
                 return;
             }
         };
-        match self.process(&task).await {
+        let processed = tokio::select! {
+            processed = self.process(&task) => processed,
+            () = hurry.cancelled() => {
+                tracing::debug!(url = %task.url, "shutting down; handing the task back");
+                let _ = delivery.requeue().await;
+                return;
+            }
+        };
+        match processed {
             Ok(()) => {
                 if let Err(e) = delivery.ack().await {
                     // The broker will redeliver it; the idempotent steps make that harmless.
@@ -100,8 +111,12 @@ impl TaskRunner {
             }
             Err(e) => {
                 tracing::warn!(job = %task.job_id, url = %task.url, error = %e, "task failed; handing it back");
-                // Back off a little so a dead backend is not hammered by instant redeliveries.
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                // Back off a little so a dead backend is not hammered by instant redeliveries,
+                // unless the worker is shutting down and must hand the task back now.
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    () = hurry.cancelled() => {}
+                }
                 let _ = delivery.requeue().await;
             }
         }
