@@ -83,7 +83,7 @@ where
     let give_up_at = policy.deadline.map(|deadline| Instant::now() + deadline);
     op.retry(policy.schedule())
         .sleep(tokio::time::sleep)
-        .when(|error| is_transient(error))
+        .when(is_transient)
         .adjust(|error, pause| {
             let pause = pause?;
             let Some(give_up_at) = give_up_at else {
@@ -91,12 +91,15 @@ where
             };
             let now = Instant::now();
             if now >= give_up_at {
-                tracing::warn!(%error, "{what} failed; giving up after {:?}", policy.deadline.unwrap_or_default());
+                let deadline = policy.deadline.unwrap_or_default();
+                tracing::warn!(%error, "{what} failed; giving up after {deadline:?}");
                 return None;
             }
             Some(pause.min(give_up_at - now))
         })
-        .notify(|error, pause| tracing::warn!(%error, retry_in = ?pause, "{what} failed; retrying"))
+        .notify(|error, pause| {
+            tracing::warn!(%error, retry_in = ?pause, "{what} failed; retrying");
+        })
         .await
 }
 
