@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crawler_config::Settings;
+use crawler_core::retry::{retry_transient, Backoff};
 use crawler_core::WebhookEvent;
 use crawler_deliveries::endpoints::{self as endpoint_store, EndpointStore};
 use crawler_deliveries::{self as delivery_store, DeliveryBackend, DeliveryStore, StoreError};
@@ -195,6 +196,9 @@ impl Backends {
     }
 }
 
+/// Pauses between attempts to reach a server that is not up yet.
+const CONNECT_BACKOFF: Backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
+
 /// How long to keep trying to open a backend.
 #[derive(Clone, Copy)]
 enum Patience {
@@ -205,25 +209,21 @@ enum Patience {
 }
 
 impl Patience {
-    /// Calls `connect` as this patience says, logging each failure and backing off up to
-    /// 5 s between attempts.
-    async fn attempt<T, E, F, Fut>(self, what: &str, mut connect: F) -> Result<T, E>
+    /// Calls `connect` as this patience says, through the one retry helper: capped,
+    /// jittered backoff from 200 ms to 5 s between attempts, each failure logged.
+    async fn attempt<T, E, F, Fut>(self, what: &str, connect: F) -> Result<T, E>
     where
         E: std::fmt::Display,
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let mut delay = Duration::from_millis(200);
-        loop {
-            match connect().await {
-                Ok(value) => return Ok(value),
-                Err(e) if matches!(self, Patience::Once) => return Err(e),
-                Err(e) => {
-                    tracing::warn!(error = %e, retry_in = ?delay, "{what} is not reachable yet");
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(5));
-                }
-            }
-        }
+        let keep_trying = matches!(self, Patience::UntilUp);
+        retry_transient(
+            &format!("connecting to {what}"),
+            &CONNECT_BACKOFF,
+            |_| keep_trying,
+            connect,
+        )
+        .await
     }
 }
