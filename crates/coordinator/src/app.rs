@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use axum::http::HeaderMap;
 use crawler_core::{JobId, Namespace};
 use crawler_deliveries::DeliveryStore;
+use crawler_queue::typed::{EventsQueue, FetchQueue};
 use crawler_queue::Queue;
 use crawler_scheduler::ScheduleStore;
 use crawler_state::StateStore;
@@ -35,6 +36,10 @@ pub struct AppState {
     pub auth: AuthMode,
     pub rules: Rules,
     pub namespace: Namespace,
+    /// Where seed tasks go.
+    pub fetch_queue: FetchQueue,
+    /// Where replayed events go.
+    pub events_queue: EventsQueue,
     /// Base of the URLs handed out (`statusUrl`, `next`), without a trailing slash.
     pub public_base_url: String,
 }
@@ -46,9 +51,12 @@ impl AppState {
         auth: AuthMode,
         public_base_url: impl Into<String>,
     ) -> Self {
+        let namespace = Namespace::new(settings.namespace.clone());
         AppState {
             rules: Rules::from_settings(&settings),
-            namespace: Namespace::new(settings.namespace.clone()),
+            namespace: namespace.clone(),
+            fetch_queue: FetchQueue::new(backends.queue.clone(), &namespace),
+            events_queue: EventsQueue::new(backends.queue.clone(), &namespace),
             public_base_url: public_base_url.into().trim_end_matches('/').to_string(),
             settings,
             backends,

@@ -5,7 +5,7 @@
 //! the job is ended as cancelled before the caller hears of the failure, so that no job
 //! waits forever on a task that was never sent.
 
-use crawler_core::{FetchTask, JobId, JobRecord, JobSpec, QueueMessage, StopReason};
+use crawler_core::{FetchTask, JobId, JobRecord, JobSpec, StopReason};
 use crawler_state::PageOutcome;
 
 use crate::app::AppState;
@@ -41,16 +41,7 @@ fn new_record(app: &AppState, owner: String, spec: JobSpec) -> JobRecord {
 
 /// Publishes the seed tasks the job's creation admitted, or ends the job if that fails.
 async fn seed(app: &AppState, record: &JobRecord, seeds: Vec<FetchTask>) -> Result<(), ApiError> {
-    let messages = seeds
-        .iter()
-        .map(|task| QueueMessage::FetchTaskV1(task.clone()).encode())
-        .collect();
-    let Err(error) = app
-        .backends
-        .queue
-        .publish(&app.namespace.fetch_queue(), messages)
-        .await
-    else {
+    let Err(error) = app.fetch_queue.publish(seeds.iter().cloned()).await else {
         return Ok(());
     };
     tracing::warn!(job = %record.job_id, %error, "could not queue the seed tasks; cancelling the job");

@@ -10,8 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crawler_core::time::now_ms;
-use crawler_core::{EventEnvelope, EventKind, QueueMessage, WebhookEvent};
-use crawler_queue::{Queue, QueueError};
+use crawler_core::{EventEnvelope, EventKind, WebhookEvent};
+use crawler_queue::typed::EventsQueue;
+use crawler_queue::QueueError;
 
 use crate::client::{AttemptOutcome, WebhookClient};
 use crate::handled::{HandleError, Handled};
@@ -25,7 +26,6 @@ use crawler_deliveries::{Attempt, DeadLetter, DeadReason, DeliveryStore, StoreEr
 /// The settings the handler works with, taken once from `Settings`.
 #[derive(Debug, Clone)]
 pub struct DeliveryConfig {
-    pub events_queue: String,
     pub policy: RetryPolicy,
     pub disable_after: u32,
     pub inline_body_limit: u64,
@@ -36,7 +36,8 @@ pub struct DeliveryConfig {
 
 pub struct EventHandler {
     pub(crate) config: DeliveryConfig,
-    pub(crate) queue: Arc<dyn Queue>,
+    /// Where retries and waiting summaries go back to, after their delay.
+    pub(crate) events: EventsQueue,
     pub(crate) store: Arc<dyn DeliveryStore>,
     pub(crate) jobs: JobCache,
     pub(crate) client: WebhookClient,
@@ -171,10 +172,7 @@ impl EventHandler {
     }
 
     async fn republish(&self, envelope: &EventEnvelope, delay: Duration) -> Result<(), QueueError> {
-        let bytes = QueueMessage::EventV1(envelope.clone()).encode();
-        self.queue
-            .publish_delayed(&self.config.events_queue, bytes, delay)
-            .await
+        self.events.publish_delayed(envelope.clone(), delay).await
     }
 
     async fn first_attempt_done(&self, envelope: &EventEnvelope) -> Result<(), StoreError> {

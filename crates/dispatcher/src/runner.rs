@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use crawler_config::Settings;
-use crawler_core::{Namespace, QueueMessage};
+use crawler_core::Namespace;
 use crawler_queue::consume_loop::{self, Limits, MessageHandler};
+use crawler_queue::typed::EventsQueue;
 use crawler_queue::{Delivery, QueueError};
 use tokio_util::sync::CancellationToken;
 
@@ -58,14 +59,12 @@ pub async fn run(
     };
 
     tokio::pin!(shutdown);
-    let events_queue = namespace.events_queue();
-    let started =
-        consume_loop::start_consuming(&*backends.queue, &events_queue, prefetch, &mut shutdown)
-            .await?;
+    let events = EventsQueue::new(backends.queue.clone(), &namespace);
+    let started = events.start_consuming(prefetch, &mut shutdown).await?;
     let Some(consumer) = started else {
         return Ok(());
     };
-    tracing::info!(queue = %events_queue, concurrency, "webhook dispatcher consuming");
+    tracing::info!(queue = %events.name(), concurrency, "webhook dispatcher consuming");
     consume_loop::run("webhook dispatcher", consumer, handler, limits, shutdown).await;
     Ok(())
 }
@@ -75,7 +74,6 @@ fn build_handler(config: &Settings, backends: &Backends) -> Result<EventHandler,
     let namespace = Namespace::new(config.namespace.clone());
     Ok(EventHandler {
         config: DeliveryConfig {
-            events_queue: namespace.events_queue(),
             policy: RetryPolicy::new(config.retry_schedule()?),
             disable_after: config.webhook_disable_after.max(1),
             inline_body_limit: config.webhook_inline_body_limit,
@@ -83,7 +81,7 @@ fn build_handler(config: &Settings, backends: &Backends) -> Result<EventHandler,
             public_base: config.public_base_url(config.http_addr),
             summary_stall_limit: MIN_SUMMARY_STALL.max(timeout * 4),
         },
-        queue: backends.queue.clone(),
+        events: EventsQueue::new(backends.queue.clone(), &namespace),
         store: backends.deliveries.clone(),
         jobs: JobCache::new(backends.state.clone()),
         client: WebhookClient::new(timeout, config.allow_private_networks)?,
@@ -103,15 +101,10 @@ impl MessageHandler for EventProcessor {
 /// Handles one delivery and settles it: ack when done, requeue when a backend failed or
 /// the dispatcher is shutting down, ack and drop when it cannot be read at all.
 async fn process(handler: &EventHandler, delivery: Delivery, hurry: CancellationToken) {
-    let envelope = match QueueMessage::decode(&delivery.payload) {
-        Ok(QueueMessage::EventV1(envelope)) => envelope,
-        Ok(other) => {
-            tracing::error!(message = ?other, "not an event; dropping it");
-            settle(delivery.ack().await);
-            return;
-        }
+    let envelope = match handler.events.decode(&delivery) {
+        Ok(envelope) => envelope,
         Err(error) => {
-            tracing::error!(%error, "undecodable event; dropping it");
+            tracing::error!(%error, "unreadable message on the events queue; dropping it");
             settle(delivery.ack().await);
             return;
         }

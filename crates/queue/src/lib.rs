@@ -20,6 +20,7 @@
 pub mod consume_loop;
 pub mod memory;
 pub mod rabbitmq;
+pub mod typed;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -13,11 +13,11 @@
 use std::sync::Arc;
 
 use crawler_core::time::now_ms;
-use crawler_core::{EventKind, JobId, Namespace, QueueMessage, WebhookEvent};
+use crawler_core::{EventKind, JobId, WebhookEvent};
 use crawler_deliveries::{
     Attempt, DeadReason, DeliveryStore, EndpointKey, StoreError, StoredBody, Tenant,
 };
-use crawler_queue::Queue;
+use crawler_queue::typed::EventsQueue;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
@@ -59,25 +59,16 @@ pub struct FailedDeliveries {
     pub deliveries: Vec<FailedDelivery>,
 }
 
-/// The delivery operations, over the queue and the delivery store.
+/// The delivery operations, over the events queue and the delivery store.
 #[derive(Clone)]
 pub struct DeliveryApi {
-    pub queue: Arc<dyn Queue>,
+    pub events: EventsQueue,
     pub deliveries: Arc<dyn DeliveryStore>,
-    pub namespace: Namespace,
 }
 
 impl DeliveryApi {
-    pub fn new(
-        queue: Arc<dyn Queue>,
-        deliveries: Arc<dyn DeliveryStore>,
-        namespace: Namespace,
-    ) -> Self {
-        DeliveryApi {
-            queue,
-            deliveries,
-            namespace,
-        }
+    pub fn new(events: EventsQueue, deliveries: Arc<dyn DeliveryStore>) -> Self {
+        DeliveryApi { events, deliveries }
     }
 
     /// The job's dead-lettered events with every attempt.
@@ -127,19 +118,14 @@ impl DeliveryApi {
             .forget_first_attempts(job, &page_events)
             .await?;
         let now = now_ms();
-        let messages = letters
-            .iter()
-            .map(|letter| {
-                let mut envelope = letter.envelope.clone();
-                envelope.attempt = 0;
-                // A replay starts the event's life again, including the summary's patience.
-                envelope.created_at_ms = now;
-                QueueMessage::EventV1(envelope).encode()
-            })
-            .collect();
-        self.queue
-            .publish(&self.namespace.events_queue(), messages)
-            .await?;
+        let envelopes = letters.iter().map(|letter| {
+            let mut envelope = letter.envelope.clone();
+            envelope.attempt = 0;
+            // A replay starts the event's life again, including the summary's patience.
+            envelope.created_at_ms = now;
+            envelope
+        });
+        self.events.publish(envelopes).await?;
         for letter in &letters {
             self.deliveries
                 .remove_dead_letter(job, &letter.event_id, &letter.record_id)

@@ -22,6 +22,7 @@ use async_trait::async_trait;
 use crawler_config::Settings;
 use crawler_core::{Namespace, WebhookEvent};
 use crawler_queue::consume_loop::{self, Limits, MessageHandler};
+use crawler_queue::typed::FetchQueue;
 use crawler_queue::{Delivery, Queue, QueueError};
 use crawler_state::StateStore;
 use tokio::sync::mpsc;
@@ -72,15 +73,11 @@ pub async fn run(
         fetchers,
         ns.clone(),
     ));
-    let fetch_queue = ns.fetch_queue();
+    let fetch_queue = FetchQueue::new(backends.queue.clone(), &ns);
     tokio::pin!(shutdown);
-    let started = consume_loop::start_consuming(
-        &*backends.queue,
-        &fetch_queue,
-        config.prefetch,
-        &mut shutdown,
-    )
-    .await?;
+    let started = fetch_queue
+        .start_consuming(config.prefetch, &mut shutdown)
+        .await?;
     let Some(consumer) = started else {
         return Ok(());
     };
@@ -88,7 +85,7 @@ pub async fn run(
         concurrency: config.worker_concurrency,
         grace: SHUTDOWN_GRACE,
     };
-    tracing::info!(queue = %fetch_queue, concurrency = config.worker_concurrency, "fetcher worker consuming");
+    tracing::info!(queue = %fetch_queue.name(), concurrency = config.worker_concurrency, "fetcher worker consuming");
     consume_loop::run("fetcher worker", consumer, worker, limits, shutdown).await;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Steps 2 to 5 of a task (see `task.rs`): admit the page's links, record its outcome,
 //! publish its page event, close it, and publish the summary when that ended the job.
 
-use crawler_core::{EventEnvelope, EventKind, FetchTask, PageResponse, QueueMessage, WebhookEvent};
+use crawler_core::{EventEnvelope, EventKind, FetchTask, PageResponse, WebhookEvent};
 use crawler_state::PageOutcome;
 
 use super::events::{page_event, response_of, PageFacts};
@@ -132,17 +132,7 @@ impl TaskRunner {
     }
 
     async fn publish_tasks(&self, tasks: Vec<FetchTask>) -> Result<(), StepError> {
-        if tasks.is_empty() {
-            return Ok(());
-        }
-        let messages = tasks
-            .into_iter()
-            .map(|t| QueueMessage::FetchTaskV1(t).encode())
-            .collect();
-        self.backends
-            .queue
-            .publish(&self.ns.fetch_queue(), messages)
-            .await?;
+        self.fetch_queue.publish(tasks).await?;
         Ok(())
     }
 
@@ -164,10 +154,8 @@ impl TaskRunner {
         if event.kind() != EventKind::Page && !callback.wants(event.kind()) {
             return Ok(());
         }
-        let message = QueueMessage::EventV1(EventEnvelope::new(event)).encode();
-        self.backends
-            .queue
-            .publish(&self.ns.events_queue(), vec![message])
+        self.events_queue
+            .publish([EventEnvelope::new(event)])
             .await?;
         Ok(())
     }

@@ -19,9 +19,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crawler_config::Settings;
-use crawler_core::{
-    time::now_ms, FetchTask, Namespace, QueueMessage, StartedEvent, StopReason, WebhookEvent,
-};
+use crawler_core::{time::now_ms, FetchTask, Namespace, StartedEvent, StopReason, WebhookEvent};
+use crawler_queue::typed::{EventsQueue, FetchQueue};
 use crawler_queue::Delivery;
 use crawler_state::{JobControl, PageOutcome, StateError};
 use tokio_util::sync::CancellationToken;
@@ -56,7 +55,8 @@ pub struct TaskRunner {
     pub(super) config: Arc<Settings>,
     pub(super) backends: Backends,
     pub(super) fetchers: Fetchers,
-    pub(super) ns: Namespace,
+    pub(super) fetch_queue: FetchQueue,
+    pub(super) events_queue: EventsQueue,
     pub(super) jobs: JobCache,
 }
 
@@ -69,9 +69,10 @@ impl TaskRunner {
     ) -> Self {
         TaskRunner {
             config,
+            fetch_queue: FetchQueue::new(backends.queue.clone(), &ns),
+            events_queue: EventsQueue::new(backends.queue.clone(), &ns),
             backends,
             fetchers,
-            ns,
             jobs: JobCache::default(),
         }
     }
@@ -81,15 +82,10 @@ impl TaskRunner {
     /// its grace is over) the task is handed back instead: every step is idempotent, so
     /// the worker that takes it next repeats whatever this one had done.
     pub async fn handle(&self, delivery: Delivery, hurry: CancellationToken) {
-        let task = match QueueMessage::decode(&delivery.payload) {
-            Ok(QueueMessage::FetchTaskV1(task)) => task,
-            Ok(other) => {
-                tracing::error!(?other, "unexpected message on the fetch queue; dropping it");
-                let _ = delivery.ack().await;
-                return;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "undecodable fetch task; dropping it");
+        let task = match self.fetch_queue.decode(&delivery) {
+            Ok(task) => task,
+            Err(error) => {
+                tracing::error!(%error, "unreadable message on the fetch queue; dropping it");
                 let _ = delivery.ack().await;
                 return;
             }
@@ -278,13 +274,8 @@ impl TaskRunner {
     /// a retry): it waits in the broker, not in this worker, so the fetch slot goes to
     /// another task.
     async fn wait_in_queue(&self, task: &FetchTask, delay: Duration) -> Result<(), StepError> {
-        self.backends
-            .queue
-            .publish_delayed(
-                &self.ns.fetch_queue(),
-                QueueMessage::FetchTaskV1(task.clone()).encode(),
-                delay,
-            )
+        self.fetch_queue
+            .publish_delayed(task.clone(), delay)
             .await?;
         Ok(())
     }
