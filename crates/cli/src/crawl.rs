@@ -210,8 +210,8 @@ impl Follower<'_> {
                                 self.coordinator.cancel(self.job).await?;
                             }
                         }
-                        WebhookEvent::Finished(summary) => {
-                            self.output.write_event(&WebhookEvent::Finished(summary.clone()))?;
+                        WebhookEvent::Summary(summary) => {
+                            self.output.write_event(&WebhookEvent::Summary(summary.clone()))?;
                             return Ok(summary);
                         }
                         WebhookEvent::Started(_) => {}

@@ -20,7 +20,7 @@ use crate::validate::Rules;
 /// The queue and the job store the coordinator works with; which implementations they
 /// are (RabbitMQ and Redis, or in-memory) is the caller's choice.
 #[derive(Clone)]
-pub struct Backends {
+pub struct ApiServices {
     pub queue: Arc<dyn Queue>,
     pub state: Arc<dyn StateStore>,
     /// Delivery records, dead letters and stored bodies, written by the dispatcher.
@@ -32,7 +32,7 @@ pub struct Backends {
 /// The state the router is built over.
 pub struct AppState {
     pub settings: Arc<Settings>,
-    pub backends: Backends,
+    pub backends: ApiServices,
     pub auth: AuthMode,
     pub rules: Rules,
     pub namespace: Namespace,
@@ -47,7 +47,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(
         settings: Arc<Settings>,
-        backends: Backends,
+        backends: ApiServices,
         auth: AuthMode,
         public_base_url: impl Into<String>,
     ) -> Self {

@@ -28,7 +28,7 @@ use crawler_config::Settings;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-pub use app::{AppState, Backends};
+pub use app::{ApiServices, AppState};
 pub use auth::AuthMode;
 pub use error::ApiError;
 pub use routes::{router, router_over, MAX_BODY_BYTES};
@@ -46,7 +46,7 @@ pub enum CoordinatorError {
 /// Serves the API on `listener` with key authentication until `shutdown` completes.
 pub async fn run(
     config: Arc<Settings>,
-    backends: Backends,
+    backends: ApiServices,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), CoordinatorError> {

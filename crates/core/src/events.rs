@@ -144,7 +144,7 @@ pub enum WebhookEvent {
     #[serde(rename = "crawl.page")]
     Page(PageEvent),
     #[serde(rename = "crawl.finished")]
-    Finished(SummaryEvent),
+    Summary(SummaryEvent),
 }
 
 impl WebhookEvent {
@@ -152,7 +152,7 @@ impl WebhookEvent {
         match self {
             WebhookEvent::Started(_) => EventKind::Started,
             WebhookEvent::Page(_) => EventKind::Page,
-            WebhookEvent::Finished(_) => EventKind::Finished,
+            WebhookEvent::Summary(_) => EventKind::Summary,
         }
     }
 
@@ -160,7 +160,7 @@ impl WebhookEvent {
         match self {
             WebhookEvent::Started(e) => e.job_id,
             WebhookEvent::Page(e) => e.job_id,
-            WebhookEvent::Finished(e) => e.job_id,
+            WebhookEvent::Summary(e) => e.job_id,
         }
     }
 }
@@ -202,7 +202,7 @@ mod tests {
 
     #[test]
     fn summary_uses_snake_case_states() {
-        let event = WebhookEvent::Finished(SummaryEvent {
+        let event = WebhookEvent::Summary(SummaryEvent {
             job_id: JobId(uuid::Uuid::nil()),
             job_state: JobState::Cancelled,
             job_cost: 2,

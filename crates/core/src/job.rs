@@ -56,8 +56,10 @@ pub enum EventKind {
     Started,
     #[serde(rename = "crawl.page")]
     Page,
+    /// The summary: a job's last event. Variants are ordered as events happen, which
+    /// replays rely on to send page events before the summary.
     #[serde(rename = "crawl.finished")]
-    Finished,
+    Summary,
 }
 
 impl EventKind {
@@ -65,7 +67,7 @@ impl EventKind {
         match self {
             EventKind::Started => "crawl.started",
             EventKind::Page => "crawl.page",
-            EventKind::Finished => "crawl.finished",
+            EventKind::Summary => "crawl.finished",
         }
     }
 
@@ -73,14 +75,14 @@ impl EventKind {
         match s {
             "crawl.started" => Some(EventKind::Started),
             "crawl.page" => Some(EventKind::Page),
-            "crawl.finished" => Some(EventKind::Finished),
+            "crawl.finished" => Some(EventKind::Summary),
             _ => None,
         }
     }
 
     /// What a job gets when it does not say.
     pub fn defaults() -> Vec<EventKind> {
-        vec![EventKind::Page, EventKind::Finished]
+        vec![EventKind::Page, EventKind::Summary]
     }
 }
 

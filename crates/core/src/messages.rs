@@ -71,7 +71,7 @@ impl EventEnvelope {
 pub fn event_id_for(event: &WebhookEvent) -> String {
     match event {
         WebhookEvent::Started(e) => format!("msg_{}_started", e.job_id.0.simple()),
-        WebhookEvent::Finished(e) => format!("msg_{}_finished", e.job_id.0.simple()),
+        WebhookEvent::Summary(e) => format!("msg_{}_finished", e.job_id.0.simple()),
         WebhookEvent::Page(e) => format!("msg_{}_page_{:016x}", e.job_id.0.simple(), fnv1a(&e.url)),
     }
 }

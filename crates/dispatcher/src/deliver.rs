@@ -16,11 +16,11 @@ use crawler_queue::QueueError;
 
 use crate::client::{AttemptOutcome, WebhookClient};
 use crate::handled::{HandleError, Handled};
-use crate::jobs::JobCache;
 use crate::ordering::{summary_may_go, SUMMARY_RECHECK};
 use crate::pipeline;
 use crate::schedule::{jitter_factor, RetryPolicy};
 use crate::target::Target;
+use crate::target_cache::TargetCache;
 use crawler_deliveries::{Attempt, DeadLetter, DeadReason, DeliveryStore, StoreError};
 
 /// The settings the handler works with, taken once from `Settings`.
@@ -39,14 +39,14 @@ pub struct EventHandler {
     /// Where retries and waiting summaries go back to, after their delay.
     pub(crate) events: EventsQueue,
     pub(crate) store: Arc<dyn DeliveryStore>,
-    pub(crate) jobs: JobCache,
+    pub(crate) targets: TargetCache,
     pub(crate) client: WebhookClient,
 }
 
 impl EventHandler {
     pub async fn handle(&self, envelope: EventEnvelope) -> Result<Handled, HandleError> {
         let kind = envelope.event.kind();
-        let target = match self.jobs.target(envelope.job_id).await? {
+        let target = match self.targets.target(envelope.job_id).await? {
             Some(target) if pipeline::select(&target, kind) => target,
             _ => {
                 self.first_attempt_done(&envelope).await?;
@@ -61,7 +61,7 @@ impl EventHandler {
             self.first_attempt_done(&envelope).await?;
             return Ok(Handled::AlreadyDelivered);
         }
-        if let WebhookEvent::Finished(summary) = &envelope.event {
+        if let WebhookEvent::Summary(summary) = &envelope.event {
             let stall_limit = self.config.summary_stall_limit;
             if !summary_may_go(self.store.as_ref(), &envelope, summary, stall_limit).await? {
                 self.republish(&envelope, SUMMARY_RECHECK).await?;

@@ -20,7 +20,6 @@ mod deliver;
 pub mod encoding;
 mod handled;
 mod headers;
-mod jobs;
 pub mod ordering;
 pub mod payload;
 mod pipeline;
@@ -29,6 +28,7 @@ mod runner;
 pub mod schedule;
 pub mod signing;
 mod target;
+mod target_cache;
 
 use std::sync::Arc;
 
@@ -43,7 +43,7 @@ pub use runner::{run, DispatchError};
 /// The services the dispatcher works with, connected by the caller so that tests and the
 /// embedded mode can hand in their own.
 #[derive(Clone)]
-pub struct Backends {
+pub struct DispatcherServices {
     pub queue: Arc<dyn Queue>,
     pub state: Arc<dyn StateStore>,
     pub deliveries: Arc<dyn DeliveryStore>,

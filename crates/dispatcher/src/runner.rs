@@ -15,14 +15,14 @@ use crawler_config::Settings;
 use crawler_core::Namespace;
 use crawler_queue::consume_loop::{self, Limits, MessageHandler};
 use crawler_queue::typed::EventsQueue;
-use crawler_queue::{Delivery, QueueError};
+use crawler_queue::{QueueError, ReceivedMessage};
 use tokio_util::sync::CancellationToken;
 
 use crate::client::{ClientBuildError, WebhookClient};
 use crate::deliver::{DeliveryConfig, EventHandler};
-use crate::jobs::JobCache;
 use crate::schedule::RetryPolicy;
-use crate::Backends;
+use crate::target_cache::TargetCache;
+use crate::DispatcherServices;
 
 /// The shortest time a waiting summary is held before it is sent even though page events
 /// are missing (see `ordering`); longer when the receiver's timeout is long.
@@ -46,7 +46,7 @@ pub enum DispatchError {
 /// Runs a dispatcher until `shutdown` completes, then drains in-flight deliveries.
 pub async fn run(
     config: Arc<Settings>,
-    backends: Backends,
+    backends: DispatcherServices,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DispatchError> {
     let handler = Arc::new(EventProcessor(build_handler(&config, &backends)?));
@@ -69,7 +69,10 @@ pub async fn run(
     Ok(())
 }
 
-fn build_handler(config: &Settings, backends: &Backends) -> Result<EventHandler, DispatchError> {
+fn build_handler(
+    config: &Settings,
+    backends: &DispatcherServices,
+) -> Result<EventHandler, DispatchError> {
     let timeout = Duration::from_millis(config.webhook_timeout_ms);
     let namespace = Namespace::new(config.namespace.clone());
     Ok(EventHandler {
@@ -83,7 +86,7 @@ fn build_handler(config: &Settings, backends: &Backends) -> Result<EventHandler,
         },
         events: EventsQueue::new(backends.queue.clone(), &namespace),
         store: backends.deliveries.clone(),
-        jobs: JobCache::new(backends.state.clone()),
+        targets: TargetCache::new(backends.state.clone()),
         client: WebhookClient::new(timeout, config.allow_private_networks)?,
     })
 }
@@ -93,14 +96,14 @@ struct EventProcessor(EventHandler);
 
 #[async_trait]
 impl MessageHandler for EventProcessor {
-    async fn handle(&self, message: Delivery, hurry: CancellationToken) {
+    async fn handle(&self, message: ReceivedMessage, hurry: CancellationToken) {
         process(&self.0, message, hurry).await;
     }
 }
 
 /// Handles one delivery and settles it: ack when done, requeue when a backend failed or
 /// the dispatcher is shutting down, ack and drop when it cannot be read at all.
-async fn process(handler: &EventHandler, delivery: Delivery, hurry: CancellationToken) {
+async fn process(handler: &EventHandler, delivery: ReceivedMessage, hurry: CancellationToken) {
     let envelope = match handler.events.decode(&delivery) {
         Ok(envelope) => envelope,
         Err(error) => {

@@ -56,7 +56,7 @@ mod tests {
     fn a_callback_becomes_a_standard_target_with_its_settings() {
         let callback = crawler_core::Callback {
             url: "http://hooks.test/in".into(),
-            events: vec![EventKind::Finished],
+            events: vec![EventKind::Summary],
             headers: [("X-Token".to_string(), "t".to_string())].into(),
             secret: "whsec_AAAA".into(),
             payload: PayloadMode::Thin,

@@ -18,8 +18,8 @@ use url::Url;
 use crate::memory::{MemoryGate, MemoryRobotsStore};
 use crate::redis_store::RedisPoliteness;
 use crate::{
-    host_key, Backends, Backoff, Gate, HostGate, Lease, PaceRules, PolitenessConfig,
-    PolitenessError, Robots, RobotsFetcher,
+    host_key, Backoff, Gate, HostGate, Lease, PaceRules, PolitenessConfig, PolitenessError,
+    PolitenessStores, Robots, RobotsFetcher,
 };
 
 /// What robots.txt says about one URL.
@@ -50,7 +50,7 @@ pub struct Politeness {
 }
 
 impl Politeness {
-    pub fn new(backends: Backends, config: PolitenessConfig) -> Self {
+    pub fn new(backends: PolitenessStores, config: PolitenessConfig) -> Self {
         Politeness {
             gate: backends.gate,
             robots: Robots::new(backends.robots, config.robots()),
@@ -60,7 +60,7 @@ impl Politeness {
 
     /// Over the in-memory stores, for the embedded mode.
     pub fn memory(config: PolitenessConfig) -> Self {
-        let backends = Backends {
+        let backends = PolitenessStores {
             gate: Arc::new(MemoryGate::new(config.gate)),
             robots: Arc::new(MemoryRobotsStore::new()),
         };
@@ -74,7 +74,7 @@ impl Politeness {
         config: PolitenessConfig,
     ) -> Result<Self, PolitenessError> {
         let store = RedisPoliteness::connect(url, namespace, config.gate).await?;
-        let backends = Backends {
+        let backends = PolitenessStores {
             gate: Arc::new(store.clone()),
             robots: Arc::new(store),
         };

@@ -55,7 +55,7 @@ impl PolitenessError {
 
 /// The two stores behind [`Politeness`], from one backend.
 #[derive(Clone)]
-pub struct Backends {
+pub struct PolitenessStores {
     pub gate: Arc<dyn HostGate>,
     pub robots: Arc<dyn RobotsStore>,
 }
@@ -66,15 +66,15 @@ pub async fn connect(
     backend: &StateBackend,
     namespace: &str,
     settings: GateSettings,
-) -> Result<Backends, PolitenessError> {
+) -> Result<PolitenessStores, PolitenessError> {
     Ok(match backend {
-        StateBackend::Memory => Backends {
+        StateBackend::Memory => PolitenessStores {
             gate: Arc::new(memory::MemoryGate::new(settings)),
             robots: Arc::new(memory::MemoryRobotsStore::new()),
         },
         StateBackend::Redis { url, .. } => {
             let store = redis_store::RedisPoliteness::connect(url, namespace, settings).await?;
-            Backends {
+            PolitenessStores {
                 gate: Arc::new(store.clone()),
                 robots: Arc::new(store),
             }

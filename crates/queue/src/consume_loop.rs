@@ -25,7 +25,7 @@ use tokio::sync::Semaphore;
 use tokio::task::{JoinError, JoinSet};
 use tokio_util::sync::CancellationToken;
 
-use crate::{Consumer, Delivery, Queue, QueueError};
+use crate::{Consumer, Queue, QueueError, ReceivedMessage};
 
 /// The pauses between attempts to start consuming while the broker is not reachable.
 const START_BACKOFF: Backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
@@ -37,7 +37,7 @@ pub trait MessageHandler: Send + Sync + 'static {
     /// drop it unacknowledged. Once `hurry` is cancelled the process is going away and its
     /// grace period is over: the handler must settle at once, giving the message back
     /// rather than finishing it.
-    async fn handle(&self, message: Delivery, hurry: CancellationToken);
+    async fn handle(&self, message: ReceivedMessage, hurry: CancellationToken);
 }
 
 /// How many messages a loop handles at once, and how long it waits for them on shutdown.

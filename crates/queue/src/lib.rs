@@ -47,16 +47,16 @@ impl QueueError {
 
 /// One message handed to a consumer. Dropping it without `ack` or `nack` leaves it
 /// unacknowledged: the backend delivers it again once the consumer is gone.
-pub struct Delivery {
+pub struct ReceivedMessage {
     pub payload: Vec<u8>,
     /// Set when this message was delivered before and not acknowledged.
     pub redelivered: bool,
     acker: Box<dyn Acker>,
 }
 
-impl Delivery {
+impl ReceivedMessage {
     pub fn new(payload: Vec<u8>, redelivered: bool, acker: Box<dyn Acker>) -> Self {
-        Delivery {
+        ReceivedMessage {
             payload,
             redelivered,
             acker,
@@ -74,9 +74,9 @@ impl Delivery {
     }
 }
 
-impl std::fmt::Debug for Delivery {
+impl std::fmt::Debug for ReceivedMessage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Delivery")
+        f.debug_struct("ReceivedMessage")
             .field("bytes", &self.payload.len())
             .field("redelivered", &self.redelivered)
             .finish()
@@ -94,7 +94,7 @@ pub trait Acker: Send + Sync {
 #[async_trait]
 pub trait Consumer: Send {
     /// The next delivery; `None` once the consumer was closed.
-    async fn next(&mut self) -> Option<Delivery>;
+    async fn next(&mut self) -> Option<ReceivedMessage>;
     /// Stops receiving new deliveries. Deliveries already handed out can still be acked;
     /// the backend hands back the ones not yet handed out.
     async fn close(&mut self);

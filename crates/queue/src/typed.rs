@@ -11,7 +11,7 @@ use std::time::Duration;
 use crawler_core::messages::DecodeError;
 use crawler_core::{EventEnvelope, FetchTask, Namespace, QueueMessage};
 
-use crate::{consume_loop, Consumer, Delivery, Queue, QueueError};
+use crate::{consume_loop, Consumer, Queue, QueueError, ReceivedMessage};
 
 /// What one of the named queues carries.
 pub trait QueueItem: Clone + Send + Sync + 'static {
@@ -153,7 +153,7 @@ impl<M: QueueItem> QueueHandle<M> {
     }
 
     /// The item a received message carries.
-    pub fn decode(&self, message: &Delivery) -> Result<M, UnreadableMessage> {
+    pub fn decode(&self, message: &ReceivedMessage) -> Result<M, UnreadableMessage> {
         let decoded = QueueMessage::decode(&message.payload).map_err(|error| {
             UnreadableMessage::Undecodable {
                 kind: M::KIND,

@@ -79,7 +79,7 @@ impl Services {
         choice: BackendChoice,
     ) -> Result<Services, ServicesError> {
         let namespace = config.namespace.as_str();
-        let backends = Backends::of(config, choice);
+        let backends = ChosenBackends::of(config, choice);
         let patience = match choice {
             BackendChoice::Distributed => Patience::UntilUp,
             BackendChoice::Memory => Patience::Once,
@@ -131,8 +131,8 @@ impl Services {
     }
 
     /// What a webhook dispatcher needs.
-    pub fn dispatcher(&self) -> crawler_dispatcher::Backends {
-        crawler_dispatcher::Backends {
+    pub fn dispatcher(&self) -> crawler_dispatcher::DispatcherServices {
+        crawler_dispatcher::DispatcherServices {
             queue: self.queue.clone(),
             state: self.state.clone(),
             deliveries: self.deliveries.clone(),
@@ -140,8 +140,8 @@ impl Services {
     }
 
     /// What a fetcher worker needs.
-    pub fn worker(&self, tap: Option<WorkerTap>) -> crawler_fetcher::worker::Backends {
-        crawler_fetcher::worker::Backends {
+    pub fn worker(&self, tap: Option<WorkerTap>) -> crawler_fetcher::worker::WorkerServices {
+        crawler_fetcher::worker::WorkerServices {
             queue: self.queue.clone(),
             state: self.state.clone(),
             politeness: self.politeness.clone(),
@@ -150,8 +150,8 @@ impl Services {
     }
 
     /// The subset the coordinator needs.
-    pub fn coordinator(&self) -> crawler_coordinator::Backends {
-        crawler_coordinator::Backends {
+    pub fn coordinator(&self) -> crawler_coordinator::ApiServices {
+        crawler_coordinator::ApiServices {
             queue: self.queue.clone(),
             state: self.state.clone(),
             deliveries: self.deliveries.clone(),
@@ -161,17 +161,17 @@ impl Services {
 }
 
 /// The backend of each store for one [`BackendChoice`].
-struct Backends {
+struct ChosenBackends {
     queue: QueueBackend,
     state: StateBackend,
     deliveries: DeliveryBackend,
     schedules: ScheduleBackend,
 }
 
-impl Backends {
-    fn of(config: &Settings, choice: BackendChoice) -> Backends {
+impl ChosenBackends {
+    fn of(config: &Settings, choice: BackendChoice) -> ChosenBackends {
         match choice {
-            BackendChoice::Distributed => Backends {
+            BackendChoice::Distributed => ChosenBackends {
                 queue: QueueBackend::RabbitMq {
                     url: config.amqp_url.clone(),
                 },
@@ -186,7 +186,7 @@ impl Backends {
                     url: config.redis_url.clone(),
                 },
             },
-            BackendChoice::Memory => Backends {
+            BackendChoice::Memory => ChosenBackends {
                 queue: QueueBackend::Memory,
                 state: StateBackend::Memory,
                 deliveries: DeliveryBackend::Memory,

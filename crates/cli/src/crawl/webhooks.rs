@@ -54,7 +54,7 @@ pub async fn wait_for_deliveries(
     interrupts: &mut Interrupts,
 ) -> anyhow::Result<DeliveryReport> {
     let job = summary.job_id;
-    let summary_id = event_id_for(&WebhookEvent::Finished(summary.clone()));
+    let summary_id = event_id_for(&WebhookEvent::Summary(summary.clone()));
     progress.println("sending the last webhooks (Ctrl-C to stop waiting)");
     let mut interrupted = false;
     loop {

@@ -40,7 +40,7 @@ pub fn readable_line(clock: &str, body: &[u8], verdict: &Verdict) -> String {
             }
             format!("{line} {sig}")
         }
-        WebhookEvent::Finished(summary) => format!(
+        WebhookEvent::Summary(summary) => format!(
             "{clock} {:<EVENT_WIDTH$} job={} state={} stop={} completed={} failed={} cancelled={} cost={} {sig}",
             "crawl.finished",
             summary.job_id,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use crawler_config::Settings;
-use crawler_coordinator::{serve, AppState, AuthMode, Backends};
+use crawler_coordinator::{serve, ApiServices, AppState, AuthMode};
 use crawler_core::JobState;
 use crawler_queue::{Consumer, Queue, QueueError};
 use crawler_state::{StateBackend, StateStore};
@@ -48,7 +48,7 @@ async fn start() -> (
     let state = crawler_state::connect(&StateBackend::Memory, &settings.namespace)
         .await
         .expect("memory store");
-    let backends = Backends {
+    let backends = ApiServices {
         queue: Arc::new(DownQueue),
         state: Arc::clone(&state),
         deliveries: crawler_deliveries::connect(

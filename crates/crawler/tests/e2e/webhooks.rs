@@ -18,7 +18,7 @@ async fn every_event_is_signed_filtered_and_carries_custom_headers() {
     let mut h = Harness::new(|_| {}).await;
     h.start_dispatcher();
     let rx = Receiver::start_with(Behaviour::Ok).await;
-    let mut hook = callback(&rx.url(), &[EventKind::Page, EventKind::Finished]);
+    let mut hook = callback(&rx.url(), &[EventKind::Page, EventKind::Summary]);
     hook.headers = [
         ("Authorization", "Bearer token-1"),
         ("Content-Type", "text/plain"),

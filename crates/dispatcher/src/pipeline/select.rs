@@ -19,7 +19,7 @@ mod tests {
         let mut target = target();
         target.events = vec![EventKind::Page];
         assert!(select(&target, EventKind::Page));
-        assert!(!select(&target, EventKind::Finished));
+        assert!(!select(&target, EventKind::Summary));
         assert!(!select(&target, EventKind::Started));
         target.events.clear();
         assert!(!select(&target, EventKind::Page));

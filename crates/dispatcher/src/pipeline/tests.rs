@@ -29,7 +29,7 @@ pub(crate) fn target() -> Target {
         url: "http://hooks.test/in".into(),
         secret: SECRET.into(),
         headers: [("Authorization".to_string(), "Bearer t".to_string())].into(),
-        events: vec![EventKind::Started, EventKind::Page, EventKind::Finished],
+        events: vec![EventKind::Started, EventKind::Page, EventKind::Summary],
         payload: PayloadMode::Full,
         profile: profiles::standard(),
     }
@@ -69,7 +69,7 @@ fn page_event() -> WebhookEvent {
 }
 
 fn summary_event() -> WebhookEvent {
-    WebhookEvent::Finished(SummaryEvent {
+    WebhookEvent::Summary(SummaryEvent {
         job_id: JobId(uuid::Uuid::nil()),
         job_state: JobState::Finished,
         job_cost: 2,

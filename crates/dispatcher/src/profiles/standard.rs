@@ -13,7 +13,7 @@ pub static PROFILE: DeliveryProfile = DeliveryProfile {
     events: &[
         (EventKind::Started, "crawl.started"),
         (EventKind::Page, "crawl.page"),
-        (EventKind::Finished, "crawl.finished"),
+        (EventKind::Summary, "crawl.finished"),
     ],
     shape,
     encoding: Encoding::Json,
@@ -35,7 +35,7 @@ mod tests {
 
     #[test]
     fn event_names_are_the_wire_format_s_tags() {
-        for kind in [EventKind::Started, EventKind::Page, EventKind::Finished] {
+        for kind in [EventKind::Started, EventKind::Page, EventKind::Summary] {
             assert_eq!(PROFILE.event_name(kind), Some(kind.as_str()));
         }
     }

@@ -15,7 +15,7 @@ use crawler_core::{
 };
 use crawler_deliveries::memory::MemoryDeliveryStore;
 use crawler_deliveries::DeliveryStore;
-use crawler_dispatcher::Backends;
+use crawler_dispatcher::DispatcherServices;
 use crawler_queue::memory::MemoryQueue;
 use crawler_queue::Queue;
 use crawler_state::{StateBackend, StateStore};
@@ -80,8 +80,8 @@ impl World {
         }
     }
 
-    fn backends(&self) -> Backends {
-        Backends {
+    fn backends(&self) -> DispatcherServices {
+        DispatcherServices {
             queue: self.queue.clone(),
             state: self.state.clone(),
             deliveries: self.deliveries.clone(),

@@ -23,7 +23,7 @@ use crawler_config::Settings;
 use crawler_core::{Namespace, WebhookEvent};
 use crawler_queue::consume_loop::{self, Limits, MessageHandler};
 use crawler_queue::typed::FetchQueue;
-use crawler_queue::{Delivery, Queue, QueueError};
+use crawler_queue::{Queue, QueueError, ReceivedMessage};
 use crawler_state::StateStore;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -36,7 +36,7 @@ pub use context::JobCache;
 
 /// What a worker talks to.
 #[derive(Clone)]
-pub struct Backends {
+pub struct WorkerServices {
     pub queue: Arc<dyn Queue>,
     pub state: Arc<dyn StateStore>,
     /// robots.txt and per-host pacing, shared by every worker through the same store.
@@ -62,7 +62,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// (up to a grace period, after which they hand their tasks back) and returns.
 pub async fn run(
     config: Arc<Settings>,
-    backends: Backends,
+    backends: WorkerServices,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), WorkerError> {
     let fetchers = fetchers::Fetchers::new(&config)?;
@@ -92,7 +92,7 @@ pub async fn run(
 
 #[async_trait]
 impl MessageHandler for task::TaskRunner {
-    async fn handle(&self, message: Delivery, hurry: CancellationToken) {
+    async fn handle(&self, message: ReceivedMessage, hurry: CancellationToken) {
         task::TaskRunner::handle(self, message, hurry).await;
     }
 }

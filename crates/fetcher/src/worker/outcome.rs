@@ -106,7 +106,7 @@ impl TaskRunner {
             tracing::info!(job = %task.job_id, state = summary.job_state.as_str(), cost = summary.job_cost, "job ended");
             metrics::counter!("crawler_jobs_ended_total", "state" => summary.job_state.as_str())
                 .increment(1);
-            self.publish_event(ctx, WebhookEvent::Finished(summary))
+            self.publish_event(ctx, WebhookEvent::Summary(summary))
                 .await?;
         }
         Ok(())

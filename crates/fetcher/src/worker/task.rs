@@ -21,14 +21,14 @@ use std::time::Duration;
 use crawler_config::Settings;
 use crawler_core::{time::now_ms, FetchTask, Namespace, StartedEvent, StopReason, WebhookEvent};
 use crawler_queue::typed::{EventsQueue, FetchQueue};
-use crawler_queue::Delivery;
+use crawler_queue::ReceivedMessage;
 use crawler_state::{JobControl, PageOutcome, StateError};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::attempt::{classify_status, fail_reason_of, Attempt};
 use super::context::JobCache;
-use super::Backends;
+use super::WorkerServices;
 use crawler_politeness::{Gate, RobotsCheck};
 
 use super::fetchers::{Fetchers, RobotsVia};
@@ -53,7 +53,7 @@ pub(super) enum StepError {
 
 pub struct TaskRunner {
     pub(super) config: Arc<Settings>,
-    pub(super) backends: Backends,
+    pub(super) backends: WorkerServices,
     pub(super) fetchers: Fetchers,
     pub(super) fetch_queue: FetchQueue,
     pub(super) events_queue: EventsQueue,
@@ -63,7 +63,7 @@ pub struct TaskRunner {
 impl TaskRunner {
     pub fn new(
         config: Arc<Settings>,
-        backends: Backends,
+        backends: WorkerServices,
         fetchers: Fetchers,
         ns: Namespace,
     ) -> Self {
@@ -81,7 +81,7 @@ impl TaskRunner {
     /// effects are confirmed. Once `hurry` is cancelled (the worker is shutting down and
     /// its grace is over) the task is handed back instead: every step is idempotent, so
     /// the worker that takes it next repeats whatever this one had done.
-    pub async fn handle(&self, delivery: Delivery, hurry: CancellationToken) {
+    pub async fn handle(&self, delivery: ReceivedMessage, hurry: CancellationToken) {
         let task = match self.fetch_queue.decode(&delivery) {
             Ok(task) => task,
             Err(error) => {

@@ -11,7 +11,7 @@ use crawler_core::{
     time::now_ms, ApiParams, JobId, JobKind, JobRecord, JobSpec, Namespace, QueueMessage, Scope,
     StopReason, SummaryEvent, WebhookEvent,
 };
-use crawler_fetcher::worker::{self, Backends};
+use crawler_fetcher::worker::{self, WorkerServices};
 use crawler_politeness::{Politeness, PolitenessConfig};
 use crawler_queue::memory::MemoryQueue;
 use crawler_queue::Queue;
@@ -96,7 +96,7 @@ async fn crawl(record: JobRecord, workers: usize) -> (Vec<WebhookEvent>, Summary
     let stop = tokio_util::sync::CancellationToken::new();
     let mut handles = Vec::new();
     for _ in 0..workers {
-        let backends = Backends {
+        let backends = WorkerServices {
             queue: queue.clone(),
             state: state.clone(),
             politeness: politeness.clone(),
@@ -112,7 +112,7 @@ async fn crawl(record: JobRecord, workers: usize) -> (Vec<WebhookEvent>, Summary
     let summary = tokio::time::timeout(Duration::from_secs(30), async {
         loop {
             match events.recv().await.expect("events") {
-                WebhookEvent::Finished(summary) => return summary,
+                WebhookEvent::Summary(summary) => return summary,
                 other => seen.push(other),
             }
         }

@@ -46,7 +46,7 @@ impl Recorder {
 
 #[async_trait]
 impl MessageHandler for Recorder {
-    async fn handle(&self, message: Delivery, hurry: CancellationToken) {
+    async fn handle(&self, message: ReceivedMessage, hurry: CancellationToken) {
         let running = self.running.fetch_add(1, Ordering::SeqCst) + 1;
         self.most_running.fetch_max(running, Ordering::SeqCst);
         let payload = message.payload.clone();
@@ -181,7 +181,7 @@ async fn a_panicking_handler_does_not_stop_the_loop() {
 
     #[async_trait]
     impl MessageHandler for Flaky {
-        async fn handle(&self, message: Delivery, _hurry: CancellationToken) {
+        async fn handle(&self, message: ReceivedMessage, _hurry: CancellationToken) {
             assert_ne!(message.payload, b"bad", "a handler bug");
             let payload = message.payload.clone();
             message.ack().await.unwrap();

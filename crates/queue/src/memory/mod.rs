@@ -21,7 +21,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::Notify;
 
-use crate::{Consumer, Delivery, Queue, QueueError};
+use crate::{Consumer, Queue, QueueError, ReceivedMessage};
 use session::Session;
 
 /// The in-memory backend. Cloning shares the same queues.
@@ -147,7 +147,7 @@ pub struct MemoryConsumer {
 
 #[async_trait]
 impl Consumer for MemoryConsumer {
-    async fn next(&mut self) -> Option<Delivery> {
+    async fn next(&mut self) -> Option<ReceivedMessage> {
         let session = self.session.as_ref()?;
         loop {
             // Register interest before looking, so a change between the look and the wait

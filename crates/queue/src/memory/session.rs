@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use tokio::sync::Notify;
 
 use super::{Broker, Message};
-use crate::{Acker, Delivery, QueueError};
+use crate::{Acker, QueueError, ReceivedMessage};
 
 /// Shared by a consumer and the ackers of every delivery it handed out; see the module
 /// documentation of `memory` for why.
@@ -44,7 +44,7 @@ impl Session {
     }
 
     /// Hands out the next ready message if this session has a free prefetch slot.
-    pub(super) fn try_take(this: &Arc<Session>) -> Option<Delivery> {
+    pub(super) fn try_take(this: &Arc<Session>) -> Option<ReceivedMessage> {
         // Lock order everywhere: the broker's queues, then a session's unacked set.
         let mut queues = this.broker.lock();
         let mut unacked = this.unacked();
@@ -52,7 +52,7 @@ impl Session {
             return None;
         }
         let message = queues.get_mut(&this.queue)?.ready.pop_front()?;
-        let delivery = Delivery::new(
+        let delivery = ReceivedMessage::new(
             message.payload.clone(),
             message.redelivered,
             Box::new(MemoryAcker {

@@ -28,7 +28,7 @@ use tracing::{debug, warn};
 
 use super::connection::ConnectionManager;
 use super::topology::QueueSpec;
-use crate::{Acker, Consumer, Delivery, QueueError};
+use crate::{Acker, Consumer, QueueError, ReceivedMessage};
 
 /// How long closing may spend cancelling the AMQP consumer and handing back its buffer.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -69,12 +69,12 @@ impl Subscription {
         Ok(Subscription { channel, consumer })
     }
 
-    fn wrap(&self, delivery: lapin::message::Delivery) -> Delivery {
+    fn wrap(&self, delivery: lapin::message::Delivery) -> ReceivedMessage {
         let acker = RabbitAcker {
             acker: delivery.acker,
             _channel: self.channel.clone(),
         };
-        Delivery::new(delivery.data, delivery.redelivered, Box::new(acker))
+        ReceivedMessage::new(delivery.data, delivery.redelivered, Box::new(acker))
     }
 
     /// Cancels the AMQP consumer and gives back what the broker already pushed into
@@ -115,7 +115,7 @@ enum Forwarding {
 }
 
 pub struct RabbitConsumer {
-    deliveries: mpsc::Receiver<Delivery>,
+    deliveries: mpsc::Receiver<ReceivedMessage>,
     stop: CancellationToken,
     task: Option<JoinHandle<()>>,
 }
@@ -152,7 +152,7 @@ async fn run(
     spec: QueueSpec,
     prefetch: u16,
     mut subscription: Subscription,
-    sender: mpsc::Sender<Delivery>,
+    sender: mpsc::Sender<ReceivedMessage>,
     stop: CancellationToken,
 ) {
     loop {
@@ -185,7 +185,7 @@ async fn run(
 
 async fn forward(
     subscription: &mut Subscription,
-    sender: &mpsc::Sender<Delivery>,
+    sender: &mpsc::Sender<ReceivedMessage>,
     stop: &CancellationToken,
 ) -> Forwarding {
     loop {
@@ -221,7 +221,7 @@ async fn forward(
 
 #[async_trait]
 impl Consumer for RabbitConsumer {
-    async fn next(&mut self) -> Option<Delivery> {
+    async fn next(&mut self) -> Option<ReceivedMessage> {
         self.deliveries.recv().await
     }
 

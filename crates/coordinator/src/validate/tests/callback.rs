@@ -10,7 +10,7 @@ fn callback_defaults_and_generated_secret() {
     let spec = accept(json!({"callback": {"type": "webhook", "url": "https://hooks.example/x"}}));
     let callback = spec.callback.unwrap();
     assert_eq!(callback.url, "https://hooks.example/x");
-    assert_eq!(callback.events, vec![EventKind::Page, EventKind::Finished]);
+    assert_eq!(callback.events, vec![EventKind::Page, EventKind::Summary]);
     assert_eq!(callback.payload, PayloadMode::Full);
     let key = callback
         .secret
@@ -44,7 +44,7 @@ fn callback_options_are_kept() {
     let callback = spec.callback.unwrap();
     assert_eq!(
         callback.events,
-        vec![EventKind::Started, EventKind::Finished]
+        vec![EventKind::Started, EventKind::Summary]
     );
     assert_eq!(
         callback.headers.get("authorization").map(String::as_str),

@@ -18,7 +18,7 @@ use crawler_core::{
     StopReason, SummaryEvent, WebhookEvent,
 };
 use crawler_deliveries::{self as store, DeliveryBackend, DeliveryStore};
-use crawler_dispatcher::Backends;
+use crawler_dispatcher::DispatcherServices;
 use crawler_queue::Queue;
 use crawler_state::StateStore;
 use crawler_testkit::services;
@@ -72,7 +72,7 @@ impl Harness {
         // The coordinator's router, open to the owner the harness files its jobs under.
         let app = AppState::new(
             Arc::new(settings.clone()),
-            crawler_coordinator::Backends {
+            crawler_coordinator::ApiServices {
                 queue: queue.clone(),
                 state: state.clone(),
                 deliveries: deliveries.clone(),
@@ -110,7 +110,7 @@ impl Harness {
     /// Runs a dispatcher in this process until the harness is dropped.
     pub fn start_dispatcher(&mut self) {
         let (stop, stopped) = oneshot::channel::<()>();
-        let backends = Backends {
+        let backends = DispatcherServices {
             queue: self.queue.clone(),
             state: self.state.clone(),
             deliveries: self.deliveries.clone(),
@@ -263,7 +263,7 @@ pub fn page(job: JobId, path: &str, body: &str) -> WebhookEvent {
 
 /// The summary of a job whose completed pages are `paths`.
 pub fn summary(job: JobId, paths: &[&str]) -> WebhookEvent {
-    WebhookEvent::Finished(SummaryEvent {
+    WebhookEvent::Summary(SummaryEvent {
         job_id: job,
         job_state: JobState::Finished,
         job_cost: paths.len() as u64,

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crawler_queue::{Consumer, Delivery, Queue};
+use crawler_queue::{Consumer, Queue, ReceivedMessage};
 use tokio::time::Instant;
 
 mod acknowledgement;
@@ -75,18 +75,21 @@ pub fn messages(prefix: &str, count: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
-pub fn text(delivery: &Delivery) -> String {
+pub fn text(delivery: &ReceivedMessage) -> String {
     String::from_utf8_lossy(&delivery.payload).into_owned()
 }
 
-pub async fn next_within(consumer: &mut Box<dyn Consumer>, wait: Duration) -> Option<Delivery> {
+pub async fn next_within(
+    consumer: &mut Box<dyn Consumer>,
+    wait: Duration,
+) -> Option<ReceivedMessage> {
     tokio::time::timeout(wait, consumer.next())
         .await
         .ok()
         .flatten()
 }
 
-pub async fn expect_next(consumer: &mut Box<dyn Consumer>, what: &str) -> Delivery {
+pub async fn expect_next(consumer: &mut Box<dyn Consumer>, what: &str) -> ReceivedMessage {
     match next_within(consumer, WAIT).await {
         Some(delivery) => delivery,
         None => panic!("expected {what} within {WAIT:?}, got nothing"),
@@ -99,7 +102,7 @@ pub async fn expect_quiet(consumer: &mut Box<dyn Consumer>, why: &str) {
     }
 }
 
-pub async fn ack(delivery: Delivery) {
+pub async fn ack(delivery: ReceivedMessage) {
     delivery.ack().await.expect("ack");
 }
 

@@ -16,14 +16,14 @@ use crate::target::Target;
 /// Jobs cached at most.
 const CAPACITY: usize = 10_000;
 
-pub struct JobCache {
+pub struct TargetCache {
     state: Arc<dyn StateStore>,
     targets: JobRecordCache<Option<Arc<Target>>>,
 }
 
-impl JobCache {
+impl TargetCache {
     pub fn new(state: Arc<dyn StateStore>) -> Self {
-        JobCache {
+        TargetCache {
             state,
             targets: JobRecordCache::new(CAPACITY),
         }
