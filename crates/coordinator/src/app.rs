@@ -32,7 +32,7 @@ pub struct ApiServices {
 /// The state the router is built over.
 pub struct AppState {
     pub settings: Arc<Settings>,
-    pub backends: ApiServices,
+    pub services: ApiServices,
     pub auth: AuthMode,
     pub rules: Rules,
     pub namespace: Namespace,
@@ -47,7 +47,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(
         settings: Arc<Settings>,
-        backends: ApiServices,
+        services: ApiServices,
         auth: AuthMode,
         public_base_url: impl Into<String>,
     ) -> Self {
@@ -55,11 +55,11 @@ impl AppState {
         AppState {
             rules: Rules::from_settings(&settings),
             namespace: namespace.clone(),
-            fetch_queue: FetchQueue::new(backends.queue.clone(), &namespace),
-            events_queue: EventsQueue::new(backends.queue.clone(), &namespace),
+            fetch_queue: FetchQueue::new(services.queue.clone(), &namespace),
+            events_queue: EventsQueue::new(services.queue.clone(), &namespace),
             public_base_url: public_base_url.into().trim_end_matches('/').to_string(),
             settings,
-            backends,
+            services,
             auth,
         }
     }
@@ -80,7 +80,7 @@ impl AppState {
     /// `job` when `caller` owns it; another key's job answers 404 exactly like a missing
     /// one, so ids cannot be probed.
     pub(crate) async fn owned_job(&self, caller: &Caller, job: JobId) -> Result<JobId, ApiError> {
-        match self.backends.state.job(job).await? {
+        match self.services.state.job(job).await? {
             Some(record) if record.owner == caller.owner => Ok(job),
             _ => Err(ApiError::not_found("no such job")),
         }

@@ -21,7 +21,7 @@ pub struct Launched {
 /// Stores a new job of `owner` for `spec` and queues its seed tasks.
 pub async fn start_job(app: &AppState, owner: String, spec: JobSpec) -> Result<Launched, ApiError> {
     let record = new_record(app, owner, spec);
-    let seeds = app.backends.state.create_job(&record).await?;
+    let seeds = app.services.state.create_job(&record).await?;
     let pending = seeds.len() as u64;
     seed(app, &record, seeds).await?;
     Ok(Launched { record, pending })
@@ -55,7 +55,7 @@ async fn seed(app: &AppState, record: &JobRecord, seeds: Vec<FetchTask>) -> Resu
 /// Best effort: the client is told the job failed to start either way, and a job left
 /// half-ended here still stops at its deadline.
 async fn cancel_unseeded(app: &AppState, job: JobId, seeds: &[FetchTask]) {
-    let state = &app.backends.state;
+    let state = &app.services.state;
     if let Err(e) = state.request_stop(job, StopReason::Cancelled).await {
         tracing::warn!(%job, error = %e, "could not stop the unseeded job");
         return;

@@ -46,7 +46,7 @@ pub enum CoordinatorError {
 /// Serves the API on `listener` with key authentication until `shutdown` completes.
 pub async fn run(
     config: Arc<Settings>,
-    backends: ApiServices,
+    services: ApiServices,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), CoordinatorError> {
@@ -57,7 +57,7 @@ pub async fn run(
         );
     }
     let base = config.public_base_url(bound);
-    let state = AppState::new(config, backends, AuthMode::Keys, base);
+    let state = AppState::new(config, services, AuthMode::Keys, base);
     serve(state, listener, shutdown).await
 }
 

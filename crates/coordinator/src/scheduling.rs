@@ -52,7 +52,7 @@ pub async fn run_scheduler(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ScheduleError> {
     let config = tick_config(&app);
-    let store = app.backends.schedules.clone();
+    let store = app.services.schedules.clone();
     tracing::info!(holder = %config.holder, "scheduler running");
     crawler_scheduler::tick::run(
         store,

@@ -46,10 +46,10 @@ pub enum DispatchError {
 /// Runs a dispatcher until `shutdown` completes, then drains in-flight deliveries.
 pub async fn run(
     config: Arc<Settings>,
-    backends: DispatcherServices,
+    services: DispatcherServices,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DispatchError> {
-    let handler = Arc::new(EventProcessor(build_handler(&config, &backends)?));
+    let handler = Arc::new(EventProcessor(build_handler(&config, &services)?));
     let namespace = Namespace::new(config.namespace.clone());
     let concurrency = config.webhook_concurrency;
     let prefetch = u16::try_from(concurrency).unwrap_or(u16::MAX);
@@ -59,7 +59,7 @@ pub async fn run(
     };
 
     tokio::pin!(shutdown);
-    let events = EventsQueue::new(backends.queue.clone(), &namespace);
+    let events = EventsQueue::new(services.queue.clone(), &namespace);
     let started = events.start_consuming(prefetch, &mut shutdown).await?;
     let Some(consumer) = started else {
         return Ok(());
@@ -71,7 +71,7 @@ pub async fn run(
 
 fn build_handler(
     config: &Settings,
-    backends: &DispatcherServices,
+    services: &DispatcherServices,
 ) -> Result<EventHandler, DispatchError> {
     let timeout = Duration::from_millis(config.webhook_timeout_ms);
     let namespace = Namespace::new(config.namespace.clone());
@@ -84,9 +84,9 @@ fn build_handler(
             public_base: config.public_base_url(config.http_addr),
             summary_stall_limit: MIN_SUMMARY_STALL.max(timeout * 4),
         },
-        events: EventsQueue::new(backends.queue.clone(), &namespace),
-        store: backends.deliveries.clone(),
-        targets: TargetCache::new(backends.state.clone()),
+        events: EventsQueue::new(services.queue.clone(), &namespace),
+        store: services.deliveries.clone(),
+        targets: TargetCache::new(services.state.clone()),
         client: WebhookClient::new(timeout, config.allow_private_networks)?,
     })
 }

@@ -23,7 +23,7 @@ use crate::error::ApiError;
 type Shared = State<Arc<AppState>>;
 
 fn operations(app: &AppState) -> DeliveryApi {
-    DeliveryApi::new(app.events_queue.clone(), app.backends.deliveries.clone())
+    DeliveryApi::new(app.events_queue.clone(), app.services.deliveries.clone())
 }
 
 /// The job `raw_id` names when the caller owns it; 404 otherwise.

@@ -20,8 +20,8 @@ pub async fn healthz() -> impl IntoResponse {
 /// Ready when both the broker and the job store answer; 503 naming the ones that do not.
 pub async fn readyz(State(app): State<Arc<AppState>>) -> impl IntoResponse {
     let (queue, state) = tokio::join!(
-        probe(app.backends.queue.is_ready()),
-        probe(app.backends.state.is_ready()),
+        probe(app.services.queue.is_ready()),
+        probe(app.services.state.is_ready()),
     );
     readiness::response(&[("queue", queue), ("state", state)])
 }

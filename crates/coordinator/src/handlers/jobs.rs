@@ -31,7 +31,7 @@ async fn owned_job(app: &AppState, caller: &Caller, raw_id: &str) -> Result<JobI
 }
 
 async fn current_status(app: &AppState, id: JobId) -> Result<Json<JobStatus>, ApiError> {
-    app.backends
+    app.services
         .state
         .status(id)
         .await?
@@ -60,7 +60,7 @@ pub async fn cancel(
 ) -> Result<Json<JobStatus>, ApiError> {
     let caller = app.caller(&headers, &query_map(query.as_deref()))?;
     let id = owned_job(&app, &caller, &id).await?;
-    app.backends
+    app.services
         .state
         .request_stop(id, StopReason::Cancelled)
         .await?;
@@ -93,7 +93,7 @@ pub async fn list(
     let caller = app.caller(&headers, &query)?;
     let (offset, limit) = page_window(&query)?;
     let page = app
-        .backends
+        .services
         .state
         .list_jobs(&caller.owner, offset, limit)
         .await?;

@@ -62,18 +62,18 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// (up to a grace period, after which they hand their tasks back) and returns.
 pub async fn run(
     config: Arc<Settings>,
-    backends: WorkerServices,
+    services: WorkerServices,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), WorkerError> {
     let fetchers = fetchers::Fetchers::new(&config)?;
     let ns = Namespace::new(config.namespace.clone());
     let worker = Arc::new(task::TaskRunner::new(
         config.clone(),
-        backends.clone(),
+        services.clone(),
         fetchers,
         ns.clone(),
     ));
-    let fetch_queue = FetchQueue::new(backends.queue.clone(), &ns);
+    let fetch_queue = FetchQueue::new(services.queue.clone(), &ns);
     tokio::pin!(shutdown);
     let started = fetch_queue
         .start_consuming(config.prefetch, &mut shutdown)

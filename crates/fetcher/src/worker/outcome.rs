@@ -21,7 +21,7 @@ impl TaskRunner {
         task: &FetchTask,
         page: FetchedPage,
     ) -> Result<(), StepError> {
-        let state = self.backends.state.as_ref();
+        let state = self.services.state.as_ref();
         let final_url = (page.final_url.as_str() != task.url).then(|| page.final_url.to_string());
         if let Some(target) = &final_url {
             // A redirect to a page the job already has (or will have) is not fetched twice.
@@ -79,7 +79,7 @@ impl TaskRunner {
         outcome: PageOutcome,
         event: Option<EventFacts>,
     ) -> Result<(), StepError> {
-        let state = self.backends.state.as_ref();
+        let state = self.services.state.as_ref();
         let recorded = state
             .record_outcome(task.job_id, &task.url, &outcome)
             .await?;
@@ -143,7 +143,7 @@ impl TaskRunner {
         ctx: &JobContext,
         event: WebhookEvent,
     ) -> Result<(), StepError> {
-        if let Some(tap) = &self.backends.tap {
+        if let Some(tap) = &self.services.tap {
             let _ = tap.send(event.clone());
         }
         let Some(callback) = &ctx.record.spec.callback else {

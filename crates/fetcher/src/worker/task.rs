@@ -53,7 +53,7 @@ pub(super) enum StepError {
 
 pub struct TaskRunner {
     pub(super) config: Arc<Settings>,
-    pub(super) backends: WorkerServices,
+    pub(super) services: WorkerServices,
     pub(super) fetchers: Fetchers,
     pub(super) fetch_queue: FetchQueue,
     pub(super) events_queue: EventsQueue,
@@ -63,15 +63,15 @@ pub struct TaskRunner {
 impl TaskRunner {
     pub fn new(
         config: Arc<Settings>,
-        backends: WorkerServices,
+        services: WorkerServices,
         fetchers: Fetchers,
         ns: Namespace,
     ) -> Self {
         TaskRunner {
             config,
-            fetch_queue: FetchQueue::new(backends.queue.clone(), &ns),
-            events_queue: EventsQueue::new(backends.queue.clone(), &ns),
-            backends,
+            fetch_queue: FetchQueue::new(services.queue.clone(), &ns),
+            events_queue: EventsQueue::new(services.queue.clone(), &ns),
+            services,
             fetchers,
             jobs: JobCache::default(),
         }
@@ -119,7 +119,7 @@ impl TaskRunner {
     }
 
     async fn process(&self, task: &FetchTask) -> Result<(), StepError> {
-        let state = self.backends.state.as_ref();
+        let state = self.services.state.as_ref();
         let Some(ctx) = self.jobs.get(state, task.job_id).await? else {
             tracing::debug!(job = %task.job_id, "task of an unknown job; dropping it");
             return Ok(());
@@ -155,7 +155,7 @@ impl TaskRunner {
     /// flag there announces the job once, however many seeds it has and however often one
     /// is redelivered.
     async fn announce_start(&self, ctx: &JobContext, task: &FetchTask) -> Result<(), StepError> {
-        let state = self.backends.state.as_ref();
+        let state = self.services.state.as_ref();
         if ctx.rules().announces_start && task.depth == 0 && state.mark_started(task.job_id).await?
         {
             let started = WebhookEvent::Started(StartedEvent {
@@ -171,7 +171,7 @@ impl TaskRunner {
     /// Everything from the page's URL to its outcome: the host's page cap, robots.txt, the
     /// host's pace, the fetch, and what the attempt came to.
     async fn fetch_and_settle(&self, ctx: &JobContext, task: &FetchTask) -> Result<(), StepError> {
-        let state = self.backends.state.as_ref();
+        let state = self.services.state.as_ref();
         let Ok(url) = Url::parse(&task.url) else {
             return self.fail(ctx, task, "invalid_url".into(), None).await;
         };
@@ -187,7 +187,7 @@ impl TaskRunner {
             }
         }
         let fetcher = self.fetchers.for_job(&spec.api_params);
-        let politeness = &self.backends.politeness;
+        let politeness = &self.services.politeness;
         let crawl_delay = if spec.respect_robots_txt {
             let robots = RobotsVia::new(fetcher);
             let verdict = match politeness.check_robots_paced(&url, &robots).await? {
