@@ -55,6 +55,14 @@ impl StoreError {
     }
 }
 
+/// A short, key-safe name for a URL: URLs can be long and contain anything, so records
+/// keyed by one (stored bodies, inline endpoints) use the hex of its SHA-256 prefix.
+pub(crate) fn url_digest(url: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(url.as_bytes());
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Every capability of the delivery store, as one object the roles share.
 #[async_trait]
 pub trait DeliveryStore:

@@ -25,7 +25,6 @@ use crawler_core::{JobId, Namespace};
 use crawler_state::redis_conn;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
-use sha2::{Digest, Sha256};
 
 use crate::endpoints::EndpointKey;
 use crate::redis_scripts::{ENDPOINT_FAILURE, MARK_FIRST_DONE, REMOVE_DEAD};
@@ -94,10 +93,7 @@ impl RedisDeliveryStore {
     }
 
     fn body_key(&self, job: JobId, url: &str) -> String {
-        // URLs can be long and contain anything; a digest keeps keys short and tidy.
-        let digest = Sha256::digest(url.as_bytes());
-        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-        self.key(job, &format!("wh:body:{hex}"))
+        self.key(job, &format!("wh:body:{}", crate::url_digest(url)))
     }
 
     fn endpoint_keys(&self) -> (String, String) {

@@ -20,7 +20,6 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use crawler_core::{Callback, EventKind, PayloadMode};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::{DeliveryBackend, StoreError};
 
@@ -52,9 +51,7 @@ impl EndpointKey {
 
     /// An inline callback of a job: one anonymous endpoint per tenant and URL.
     pub fn inline(tenant: &Tenant, url: &str) -> Self {
-        let digest = Sha256::digest(url.as_bytes());
-        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-        EndpointKey(format!("{}/inline:{hex}", tenant.0))
+        EndpointKey(format!("{}/inline:{}", tenant.0, crate::url_digest(url)))
     }
 
     pub fn as_str(&self) -> &str {
