@@ -20,8 +20,8 @@ pub trait QueueItem: Clone + Send + Sync + 'static {
     /// The queue of `namespace` that carries this item.
     fn queue_name(namespace: &Namespace) -> String;
     fn into_message(self) -> QueueMessage;
-    /// The item inside `message`, or `None` when it holds something else.
-    fn from_message(message: QueueMessage) -> Option<Self>;
+    /// The item inside `message`, or the message back when it holds something else.
+    fn from_message(message: QueueMessage) -> Result<Self, QueueMessage>;
 }
 
 impl QueueItem for FetchTask {
@@ -35,10 +35,10 @@ impl QueueItem for FetchTask {
         QueueMessage::FetchTaskV1(self)
     }
 
-    fn from_message(message: QueueMessage) -> Option<Self> {
+    fn from_message(message: QueueMessage) -> Result<Self, QueueMessage> {
         match message {
-            QueueMessage::FetchTaskV1(task) => Some(task),
-            _ => None,
+            QueueMessage::FetchTaskV1(task) => Ok(task),
+            other => Err(other),
         }
     }
 }
@@ -54,10 +54,10 @@ impl QueueItem for EventEnvelope {
         QueueMessage::EventV1(self)
     }
 
-    fn from_message(message: QueueMessage) -> Option<Self> {
+    fn from_message(message: QueueMessage) -> Result<Self, QueueMessage> {
         match message {
-            QueueMessage::EventV1(envelope) => Some(envelope),
-            _ => None,
+            QueueMessage::EventV1(envelope) => Ok(envelope),
+            other => Err(other),
         }
     }
 }
@@ -160,9 +160,11 @@ impl<M: QueueItem> QueueHandle<M> {
                 error,
             }
         })?;
-        M::from_message(decoded.clone()).ok_or_else(|| UnreadableMessage::WrongKind {
+        // The message is handed back only when it is the wrong kind, so the usual case
+        // (an event carrying a page body) is never copied.
+        M::from_message(decoded).map_err(|found| UnreadableMessage::WrongKind {
             kind: M::KIND,
-            found: Box::new(decoded),
+            found: Box::new(found),
         })
     }
 }
