@@ -13,7 +13,6 @@ use std::time::Duration;
 use crawler_config::Settings;
 use crawler_core::retry::{retry_transient, Backoff};
 use crawler_core::WebhookEvent;
-use crawler_deliveries::endpoints::{self as endpoint_store, EndpointStore};
 use crawler_deliveries::{self as delivery_store, DeliveryBackend, DeliveryStore, StoreError};
 use crawler_politeness::{Politeness, PolitenessConfig, PolitenessError};
 use crawler_queue::{Queue, QueueBackend, QueueError};
@@ -41,8 +40,6 @@ pub enum ServicesError {
     State(#[source] StateError),
     #[error("cannot open the delivery store")]
     Deliveries(#[source] StoreError),
-    #[error("cannot open the endpoint store")]
-    Endpoints(#[source] StoreError),
     #[error("cannot open the schedule store")]
     Schedules(#[source] ScheduleError),
     #[error("cannot open the politeness store")]
@@ -62,8 +59,6 @@ pub struct Services {
     pub queue: Arc<dyn Queue>,
     pub state: Arc<dyn StateStore>,
     pub deliveries: Arc<dyn DeliveryStore>,
-    /// Named webhook endpoints of every tenant.
-    pub endpoints: Arc<dyn EndpointStore>,
     /// Stored schedules, their runs and the scheduler's lease.
     pub schedules: Arc<dyn ScheduleStore>,
     pub politeness: Arc<Politeness>,
@@ -100,12 +95,6 @@ impl Services {
             })
             .await
             .map_err(ServicesError::Deliveries)?;
-        let endpoints = patience
-            .attempt("Redis", || {
-                endpoint_store::connect(&backends.deliveries, namespace)
-            })
-            .await
-            .map_err(ServicesError::Endpoints)?;
         let schedules = patience
             .attempt("Redis", || {
                 crawler_scheduler::connect(&backends.schedules, namespace)
@@ -124,7 +113,6 @@ impl Services {
             queue,
             state,
             deliveries,
-            endpoints,
             schedules,
             politeness: Arc::new(politeness),
         })
