@@ -21,7 +21,7 @@ pub trait QueueItem: Clone + Send + Sync + 'static {
     fn queue_name(namespace: &Namespace) -> String;
     fn into_message(self) -> QueueMessage;
     /// The item inside `message`, or the message back when it holds something else.
-    fn from_message(message: QueueMessage) -> Result<Self, QueueMessage>;
+    fn from_message(message: QueueMessage) -> Result<Self, Box<QueueMessage>>;
 }
 
 impl QueueItem for FetchTask {
@@ -35,10 +35,10 @@ impl QueueItem for FetchTask {
         QueueMessage::FetchTaskV1(self)
     }
 
-    fn from_message(message: QueueMessage) -> Result<Self, QueueMessage> {
+    fn from_message(message: QueueMessage) -> Result<Self, Box<QueueMessage>> {
         match message {
             QueueMessage::FetchTaskV1(task) => Ok(task),
-            other => Err(other),
+            other => Err(Box::new(other)),
         }
     }
 }
@@ -54,10 +54,10 @@ impl QueueItem for EventEnvelope {
         QueueMessage::EventV1(self)
     }
 
-    fn from_message(message: QueueMessage) -> Result<Self, QueueMessage> {
+    fn from_message(message: QueueMessage) -> Result<Self, Box<QueueMessage>> {
         match message {
             QueueMessage::EventV1(envelope) => Ok(envelope),
-            other => Err(other),
+            other => Err(Box::new(other)),
         }
     }
 }
@@ -164,7 +164,7 @@ impl<M: QueueItem> QueueHandle<M> {
         // (an event carrying a page body) is never copied.
         M::from_message(decoded).map_err(|found| UnreadableMessage::WrongKind {
             kind: M::KIND,
-            found: Box::new(found),
+            found,
         })
     }
 }
