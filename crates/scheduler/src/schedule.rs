@@ -73,6 +73,24 @@ impl Schedule {
         }
     }
 
+    /// Enables or disables it at `now_ms`. A recurring schedule enabled again after its
+    /// next time passed resumes at the first time after now, rather than starting a run
+    /// for the time it was off; a run-once schedule that has not run is due at once.
+    pub fn set_enabled(&mut self, enabled: bool, now_ms: u64) {
+        if enabled && !self.enabled && self.trigger.is_recurring() {
+            if let Some(next) = self.next_run_ms.filter(|next| *next <= now_ms) {
+                self.next_run_ms = self.trigger.next_after(next, now_ms);
+            }
+        }
+        self.enabled = enabled;
+    }
+
+    /// Gives it a new trigger at `now_ms`; the next time is the new trigger's first.
+    pub fn set_trigger(&mut self, trigger: Trigger, now_ms: u64) {
+        self.next_run_ms = trigger.first_due(now_ms);
+        self.trigger = trigger;
+    }
+
     /// Whether the due index holds this schedule: it is enabled and has a next time.
     pub fn is_indexed(&self) -> bool {
         self.enabled && self.next_run_ms.is_some()
