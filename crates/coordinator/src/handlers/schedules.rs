@@ -49,15 +49,16 @@ struct Created {
     webhook_secret: Option<String>,
 }
 
-/// Stores a validated scheduled job. A run-once schedule that is enabled starts its crawl
-/// now, as part of the submission; every other one starts at its first due time.
+/// Stores a validated scheduled job, submitted at `now` (the time its trigger was built
+/// from). A run-once schedule that is enabled starts its crawl now, as part of the
+/// submission; every other one starts at its first due time.
 pub async fn create(
     app: &AppState,
     owner: String,
     spec: JobSpec,
     new: NewSchedule,
+    now: u64,
 ) -> Result<Response, ApiError> {
-    let now = now_ms();
     let mut schedule = Schedule::new(owner, new.name, spec, new.trigger, now);
     schedule.enabled = new.enabled;
     let store = &app.services.schedules;

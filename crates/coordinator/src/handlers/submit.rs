@@ -85,7 +85,7 @@ async fn accept(
     }
 
     if let Some(schedule) = schedule {
-        return super::schedules::create(app, caller.owner, spec, schedule).await;
+        return super::schedules::create(app, caller.owner, spec, schedule, now).await;
     }
     let Launched { record, pending } = launch::start_job(app, caller.owner, spec).await?;
     tracing::info!(job = %record.job_id, start_url = %record.spec.start_url, "job accepted");

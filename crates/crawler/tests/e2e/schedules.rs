@@ -13,6 +13,9 @@ use crawler_testkit::site::{PageKind, SiteGraph, TestSite};
 
 use crate::beside_others;
 
+// Scheduled crawls driven through the API, on both deployments.
+mod api;
+
 const HOUR_MS: u64 = 3_600_000;
 
 fn crawl_of(start_url: String) -> JobSpec {
