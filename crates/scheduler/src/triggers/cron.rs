@@ -73,3 +73,32 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod daylight_saving {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn ms(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> u64 {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0)
+            .unwrap()
+            .timestamp_millis() as u64
+    }
+
+    #[test]
+    fn a_repeated_local_time_runs_once_and_a_skipped_one_after_the_gap() {
+        let paris = Some("Europe/Paris");
+        // 27 October 2024: 02:30 in Paris happens twice, at 00:30 and 01:30 UTC.
+        let first = next("30 2 * * *", paris, ms(2024, 10, 26, 23, 0));
+        assert_eq!(first, Some(ms(2024, 10, 27, 0, 30)));
+        let after = next("30 2 * * *", paris, ms(2024, 10, 27, 0, 30));
+        assert_eq!(
+            after,
+            Some(ms(2024, 10, 28, 1, 30)),
+            "not again an hour later"
+        );
+        // 31 March 2024: 02:30 never happens; the run is at 03:00 local (01:00 UTC).
+        let gap = next("30 2 * * *", paris, ms(2024, 3, 30, 23, 0));
+        assert_eq!(gap, Some(ms(2024, 3, 31, 1, 0)));
+    }
+}
