@@ -10,7 +10,7 @@ use axum::{middleware, Router};
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::handlers::{deliveries, health, jobs, submit};
+use crate::handlers::{deliveries, delivery_log, health, jobs, submit};
 use crate::metrics;
 
 /// Largest request body accepted; a job description is a few kilobytes at most.
@@ -40,6 +40,14 @@ pub fn router_over(state: Arc<AppState>) -> Router {
         )
         .route("/v1/crawls/{id}/pages", get(deliveries::page_body))
         .route("/v1/webhooks/reenable", post(deliveries::reenable))
+        .route(
+            "/v1/webhooks/{name}/deliveries",
+            get(delivery_log::webhook_deliveries),
+        )
+        .route(
+            "/v1/deliveries/{id}/redeliver",
+            post(delivery_log::redeliver),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
