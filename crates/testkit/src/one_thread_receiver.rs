@@ -25,9 +25,11 @@ pub struct OneThreadReceiver {
 }
 
 impl OneThreadReceiver {
-    /// Listens with this accept backlog. Call it from a Tokio runtime (the socket is made
-    /// with Tokio's `TcpSocket`, the one portable way here to choose the backlog).
-    pub fn start(backlog: u32) -> OneThreadReceiver {
+    /// Listens with this accept backlog and spends `handling` on each request (what a
+    /// receiver's own work, a database write say, takes). Call it from a Tokio runtime (the
+    /// socket is made with Tokio's `TcpSocket`, the one portable way here to choose the
+    /// backlog).
+    pub fn start(backlog: u32, handling: Duration) -> OneThreadReceiver {
         let socket = tokio::net::TcpSocket::new_v4().expect("socket");
         socket
             .bind("127.0.0.1:0".parse().expect("loopback address"))
@@ -42,7 +44,7 @@ impl OneThreadReceiver {
         let received = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let (got, stopping) = (received.clone(), stop.clone());
-        std::thread::spawn(move || serve(listener, got, stopping));
+        std::thread::spawn(move || serve(listener, handling, got, stopping));
         OneThreadReceiver {
             addr,
             received,
@@ -89,20 +91,25 @@ impl Drop for OneThreadReceiver {
     }
 }
 
-fn serve(listener: TcpListener, received: Arc<Mutex<Vec<Received>>>, stop: Arc<AtomicBool>) {
+fn serve(
+    listener: TcpListener,
+    handling: Duration,
+    received: Arc<Mutex<Vec<Received>>>,
+    stop: Arc<AtomicBool>,
+) {
     for stream in listener.incoming() {
         if stop.load(Ordering::SeqCst) {
             return;
         }
         let Ok(stream) = stream else { continue };
-        if let Some(request) = answer_one(stream) {
+        if let Some(request) = answer_one(stream, handling) {
             received.lock().expect("receiver state").push(request);
         }
     }
 }
 
 /// Reads one request, answers `200` and closes the connection.
-fn answer_one(mut stream: TcpStream) -> Option<Received> {
+fn answer_one(mut stream: TcpStream, handling: Duration) -> Option<Received> {
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .ok()?;
@@ -130,6 +137,7 @@ fn answer_one(mut stream: TcpStream) -> Option<Received> {
     }
     let mut body = vec![0u8; length];
     reader.read_exact(&mut body).ok()?;
+    std::thread::sleep(handling);
     stream
         .write_all(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok")
         .ok()?;
