@@ -269,3 +269,64 @@ fn is_refused_or_reset(error: &(dyn std::error::Error + 'static)) -> bool {
         .to_string()
         .contains("connection closed before message completed")
 }
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::*;
+
+    /// Serves one connection with `answer`: reads the request, then writes `answer` (or
+    /// closes at once when it is empty) and closes.
+    async fn serve_once(answer: Vec<u8>) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf).await;
+            if !answer.is_empty() {
+                let _ = stream.write_all(&answer).await;
+            }
+        });
+        url
+    }
+
+    fn client() -> WebhookClient {
+        WebhookClient::new(Duration::from_secs(5), true).unwrap()
+    }
+
+    #[tokio::test]
+    async fn keeps_the_first_kilobyte_of_the_answer() {
+        let body = "e".repeat(5_000);
+        let answer = format!(
+            "HTTP/1.1 500 Internal Server Error\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let url = serve_once(answer.into_bytes()).await;
+        let outcome = client().post(&url, HeaderMap::new(), b"{}".to_vec()).await;
+        assert_eq!(outcome.status, Some(500));
+        assert_eq!(outcome.error.as_deref(), Some("http_500"));
+        assert!(!outcome.connection_failed);
+        assert_eq!(
+            outcome.answer_excerpt,
+            Some("e".repeat(ANSWER_EXCERPT_BYTES))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_connection_closed_without_an_answer_or_refused_is_a_connection_failure() {
+        let url = serve_once(Vec::new()).await;
+        let closed = client().post(&url, HeaderMap::new(), b"{}".to_vec()).await;
+        assert!(closed.connection_failed, "{closed:?}");
+        assert_eq!(closed.status, None);
+
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        drop(listener);
+        let refused = client().post(&url, HeaderMap::new(), b"{}".to_vec()).await;
+        assert!(refused.connection_failed, "{refused:?}");
+        assert!(refused.error.unwrap().starts_with("connection_error"));
+    }
+}
