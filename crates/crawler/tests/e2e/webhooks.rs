@@ -213,6 +213,25 @@ async fn a_disabled_endpoint_dead_letters_without_requests_until_reenabled_and_r
     assert!(skipped
         .iter()
         .all(|d| d["attempts"].as_array().unwrap().is_empty()));
+    // The delivery log shows the disable: two failed requests, then two events refused.
+    let log = h
+        .get_json(&format!("/v1/crawls/{job}/deliveries?state=all"))
+        .await;
+    let outcomes: Vec<&str> = log["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "retrying",
+            "exhausted",
+            "endpoint_disabled",
+            "endpoint_disabled"
+        ]
+    );
 
     rx.set_behaviour(Behaviour::Ok);
     let answer = h
