@@ -37,10 +37,12 @@ impl DeliveryLog for MemoryDeliveryStore {
 
     async fn job_log(&self, job: JobId, cursor: LogCursor) -> Result<LogPage, StoreError> {
         let inner = self.lock();
+        // A job's entry `n` is at position `n - 1`: skip straight past the cursor.
+        let skip = usize::try_from(cursor.after).unwrap_or(usize::MAX);
         let entries = inner
             .job_logs
             .get(&job)
-            .map_or(Vec::new(), |log| page_of(log.iter(), cursor));
+            .map_or(Vec::new(), |log| page_of(log.iter().skip(skip), cursor));
         Ok(LogPage::from_overfetch(entries, cursor))
     }
 
