@@ -38,6 +38,41 @@ async fn a_receiver_never_has_more_requests_in_flight_than_the_endpoint_limit() 
     );
 }
 
+/// Events for an endpoint at its limit do not sit in the dispatcher's slots for long:
+/// after a short wait they go back to the broker, so another endpoint's event queued
+/// behind them gets a slot. (Were they to wait for their endpoint, the other event would
+/// wait for nine of the busy endpoint's two-second requests.)
+#[tokio::test]
+async fn a_busy_endpoint_does_not_hold_up_another_endpoint_s_events() {
+    let _machine = crate::beside_others().await;
+    let mut h = Harness::new(|s| {
+        s.webhook_concurrency = 4;
+        s.webhook_max_in_flight_per_endpoint = 1;
+    })
+    .await;
+    h.start_dispatcher();
+    let busy = Receiver::start_with(Behaviour::Slow(Duration::from_secs(2))).await;
+    let other = Receiver::start().await;
+    let busy_job = h
+        .create_job(callback(&busy.url(), &[EventKind::Page]))
+        .await;
+    let other_job = h
+        .create_job(callback(&other.url(), &[EventKind::Page]))
+        .await;
+    let paths: Vec<String> = (0..12).map(|n| format!("/queued/{n}")).collect();
+    h.publish(paths.iter().map(|p| page(busy_job, p, "x")).collect())
+        .await;
+    h.publish(vec![page(other_job, "/meanwhile", "y")]).await;
+
+    other.wait_accepted(1, Duration::from_secs(30)).await;
+    let busy_done = busy.received().len();
+    assert!(
+        busy_done <= 5,
+        "the other endpoint's event waited behind {busy_done} of the busy one's requests"
+    );
+    assert_eq!(busy.max_in_flight(), 1);
+}
+
 /// A port nobody listens on: connecting to it is refused.
 async fn refusing_port() -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
