@@ -98,6 +98,9 @@ pub struct Settings {
     pub webhook_concurrency: usize,
     pub webhook_disable_after: u32,
     pub webhook_inline_body_limit: u64,
+    pub webhook_max_in_flight_per_endpoint: usize,
+    pub webhook_quick_retries: String,
+    pub summary_hold_max: String,
     pub body_retention_sec: u64,
 
     pub scheduler_in_coordinator: bool,
@@ -159,6 +162,12 @@ impl Settings {
         if self.webhook_concurrency == 0 {
             return Err(invalid("webhook_concurrency", "must be at least 1"));
         }
+        if self.webhook_max_in_flight_per_endpoint == 0 {
+            return Err(invalid(
+                "webhook_max_in_flight_per_endpoint",
+                "must be at least 1",
+            ));
+        }
         if self.fetch_max_attempts == 0 {
             return Err(invalid("fetch_max_attempts", "must be at least 1"));
         }
@@ -187,6 +196,8 @@ impl Settings {
             ));
         }
         self.retry_schedule()?;
+        self.quick_retries()?;
+        self.summary_hold_max()?;
         self.proxy_map()?;
         Ok(())
     }
@@ -195,6 +206,26 @@ impl Settings {
     pub fn retry_schedule(&self) -> Result<Vec<Duration>, ConfigError> {
         parse_duration_list(&self.webhook_retry_schedule)
             .map_err(|m| invalid("webhook_retry_schedule", m))
+    }
+
+    /// The quick retries of a refused or reset connection, before the retry schedule.
+    pub fn quick_retries(&self) -> Result<Vec<Duration>, ConfigError> {
+        parse_duration_list(&self.webhook_quick_retries)
+            .map_err(|m| invalid("webhook_quick_retries", m))
+    }
+
+    /// The longest a job's summary waits for its page events to be settled.
+    pub fn summary_hold_max(&self) -> Result<Duration, ConfigError> {
+        match parse_duration_list(&self.summary_hold_max)
+            .map_err(|m| invalid("summary_hold_max", m))?
+            .as_slice()
+        {
+            [one] => Ok(*one),
+            _ => Err(invalid(
+                "summary_hold_max",
+                "must be one duration, such as `10m`",
+            )),
+        }
     }
 
     /// Country code (lower case) to proxy URL.

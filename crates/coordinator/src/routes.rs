@@ -10,7 +10,7 @@ use axum::{middleware, Router};
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::handlers::{deliveries, health, jobs, schedules, submit};
+use crate::handlers::{deliveries, delivery_log, health, jobs, schedules, submit};
 use crate::metrics;
 
 /// Largest request body accepted; a job description is a few kilobytes at most.
@@ -48,6 +48,14 @@ pub fn router_over(state: Arc<AppState>) -> Router {
                 .delete(schedules::delete),
         )
         .route("/v1/schedules/{id}/run", post(schedules::run_now))
+        .route(
+            "/v1/webhooks/{name}/deliveries",
+            get(delivery_log::webhook_deliveries),
+        )
+        .route(
+            "/v1/deliveries/{id}/redeliver",
+            post(delivery_log::redeliver),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

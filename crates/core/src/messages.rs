@@ -49,6 +49,11 @@ pub struct EventEnvelope {
     /// Delivery attempts already made.
     #[serde(default)]
     pub attempt: u32,
+    /// How many of those retries were quick ones after a connection-level failure, taken
+    /// before the long retry schedule starts (so the schedule's position is `attempt -
+    /// quick_retries`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub quick_retries: u32,
     pub created_at_ms: u64,
     pub event: WebhookEvent,
 }
@@ -60,6 +65,7 @@ impl EventEnvelope {
             event_id,
             job_id: event.job_id(),
             attempt: 0,
+            quick_retries: 0,
             created_at_ms: crate::time::now_ms(),
             event,
         }
@@ -74,6 +80,18 @@ pub fn event_id_for(event: &WebhookEvent) -> String {
         WebhookEvent::Summary(e) => format!("msg_{}_finished", e.job_id.0.simple()),
         WebhookEvent::Page(e) => format!("msg_{}_page_{:016x}", e.job_id.0.simple(), fnv1a(&e.url)),
     }
+}
+
+/// The job an event id (as made by [`event_id_for`]) belongs to: what lets a delivery be
+/// named by its event id alone and still be checked against the job's owner.
+pub fn job_of_event_id(event_id: &str) -> Option<JobId> {
+    let rest = event_id.strip_prefix("msg_")?;
+    let simple = rest.get(..32)?;
+    uuid::Uuid::try_parse(simple).ok().map(JobId)
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 fn fnv1a(s: &str) -> u64 {
@@ -127,5 +145,18 @@ mod tests {
         let again =
             QueueMessage::decode(&QueueMessage::FetchTaskV1(task.clone()).encode()).unwrap();
         assert_eq!(again, QueueMessage::FetchTaskV1(task));
+    }
+
+    #[test]
+    fn an_event_id_names_its_job() {
+        let job = JobId::generate();
+        let event = WebhookEvent::Started(crate::events::StartedEvent {
+            job_id: job,
+            start_url: "http://a/".into(),
+            meta: serde_json::Value::Null,
+        });
+        assert_eq!(job_of_event_id(&event_id_for(&event)), Some(job));
+        assert_eq!(job_of_event_id("msg_nothex_started"), None);
+        assert_eq!(job_of_event_id("evt_1"), None);
     }
 }

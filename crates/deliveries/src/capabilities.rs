@@ -5,10 +5,11 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use crawler_core::JobId;
+use crawler_core::{EventEnvelope, JobId};
 
 use crate::endpoints::EndpointKey;
-use crate::records::{Attempt, DeadLetter, EndpointHealth, FirstAttempts, StoredBody};
+use crate::log::{LogCursor, LogEntry, LogPage};
+use crate::records::{Attempt, DeadLetter, EndpointHealth, StoredBody};
 use crate::StoreError;
 
 /// Every try of every event, and which events were delivered.
@@ -28,24 +29,57 @@ pub trait AttemptLog: Send + Sync + 'static {
     async fn mark_delivered(&self, job: JobId, event_id: &str) -> Result<(), StoreError>;
 
     async fn is_delivered(&self, job: JobId, event_id: &str) -> Result<bool, StoreError>;
+
+    /// Counts the event as not delivered, so that it is sent again (a redelivery).
+    async fn unmark_delivered(&self, job: JobId, event_id: &str) -> Result<(), StoreError>;
 }
 
-/// Which page events of a job had their first attempt; the summary waits for them.
+/// Which page events of a job are settled: delivered, dead-lettered, or needing no
+/// delivery (filtered out). The summary waits for all of them.
 #[async_trait]
-pub trait FirstAttemptLog: Send + Sync + 'static {
-    /// Notes that the page event's first attempt is over (or that it needs none).
-    /// Idempotent per event.
-    async fn mark_first_attempt_done(&self, job: JobId, event_id: &str) -> Result<(), StoreError>;
+pub trait SettledLog: Send + Sync + 'static {
+    /// Notes that the page event is settled. Idempotent per event.
+    async fn mark_settled(&self, job: JobId, event_id: &str) -> Result<(), StoreError>;
 
-    async fn first_attempts(&self, job: JobId) -> Result<FirstAttempts, StoreError>;
+    /// How many distinct page events of the job are settled.
+    async fn settled_count(&self, job: JobId) -> Result<u64, StoreError>;
 
-    /// Counts these page events as not attempted again (they are being replayed), so the
+    /// Counts these page events as unsettled again (they are being replayed), so the
     /// job's summary waits for them once more.
-    async fn forget_first_attempts(
+    async fn forget_settled(&self, job: JobId, event_ids: &[String]) -> Result<(), StoreError>;
+}
+
+/// Every attempt in order, per job and per endpoint, paged with a cursor (see [`crate::log`]).
+#[async_trait]
+pub trait DeliveryLog: Send + Sync + 'static {
+    /// Appends the entry to its job's log and to `endpoint`'s log.
+    async fn log_attempt(&self, endpoint: &EndpointKey, entry: &LogEntry)
+        -> Result<(), StoreError>;
+
+    async fn job_log(&self, job: JobId, cursor: LogCursor) -> Result<LogPage, StoreError>;
+
+    async fn endpoint_log(
+        &self,
+        endpoint: &EndpointKey,
+        cursor: LogCursor,
+    ) -> Result<LogPage, StoreError>;
+}
+
+/// The events as they were first sent, kept for a while so one can be sent again.
+#[async_trait]
+pub trait EventArchive: Send + Sync + 'static {
+    /// Keeps the event for `retention`, replacing an earlier copy.
+    async fn keep_event(
+        &self,
+        envelope: &EventEnvelope,
+        retention: Duration,
+    ) -> Result<(), StoreError>;
+
+    async fn kept_event(
         &self,
         job: JobId,
-        event_ids: &[String],
-    ) -> Result<(), StoreError>;
+        event_id: &str,
+    ) -> Result<Option<EventEnvelope>, StoreError>;
 }
 
 /// Events given up on, kept to be shown and replayed.

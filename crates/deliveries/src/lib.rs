@@ -5,8 +5,11 @@
 //! - [`AttemptLog`]: every try of every event (time, status or error, duration), and which
 //!   events were delivered, so one delivered once is not sent again when its queue message
 //!   is redelivered after a crash.
-//! - [`FirstAttemptLog`]: per job, the page events whose first attempt is over; the
-//!   summary waits for all of them.
+//! - [`SettledLog`]: per job, the page events that are settled (delivered,
+//!   dead-lettered or filtered out); the summary waits for all of them.
+//! - [`DeliveryLog`]: every attempt with its outcome and the start of the answer, per job
+//!   and per endpoint, paged with a cursor ([`log`]).
+//! - [`EventArchive`]: the events as first sent, kept so that one can be redelivered.
 //! - [`DeadLetterStore`]: per job, the events that exhausted their schedule or met a
 //!   disabled endpoint, with their envelope so that a replay can publish them again.
 //! - [`HealthStore`]: per endpoint of one tenant, consecutive failures and the disabled
@@ -23,9 +26,12 @@
 
 mod capabilities;
 pub mod endpoints;
+pub mod log;
 pub mod memory;
+mod memory_log;
 mod records;
 pub mod redis;
+mod redis_log;
 mod redis_scripts;
 #[cfg(test)]
 mod tests;
@@ -34,9 +40,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-pub use capabilities::{AttemptLog, BodyStore, DeadLetterStore, FirstAttemptLog, HealthStore};
+pub use capabilities::{
+    AttemptLog, BodyStore, DeadLetterStore, DeliveryLog, EventArchive, HealthStore, SettledLog,
+};
 pub use endpoints::{EndpointKey, Tenant};
-pub use records::{Attempt, DeadLetter, DeadReason, EndpointHealth, FirstAttempts, StoredBody};
+pub use log::{LogCursor, LogEntry, LogPage, LoggedOutcome};
+pub use records::{Attempt, DeadLetter, DeadReason, EndpointHealth, StoredBody};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -66,7 +75,7 @@ pub(crate) fn url_digest(url: &str) -> String {
 /// Every capability of the delivery store, as one object the roles share.
 #[async_trait]
 pub trait DeliveryStore:
-    AttemptLog + FirstAttemptLog + DeadLetterStore + HealthStore + BodyStore
+    AttemptLog + SettledLog + DeliveryLog + EventArchive + DeadLetterStore + HealthStore + BodyStore
 {
     /// Whether the store is reachable right now.
     async fn is_ready(&self) -> bool;

@@ -2,25 +2,30 @@
 //! gives every operation the atomicity the Redis store gets from Lua scripts. Nothing
 //! survives the process, which is what the embedded mode promises.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use crawler_core::time::now_ms;
-use crawler_core::JobId;
+use crawler_core::{EventEnvelope, JobId};
 
 use crate::endpoints::EndpointKey;
+use crate::log::LogEntry;
 use crate::{
     Attempt, AttemptLog, BodyStore, DeadLetter, DeadLetterStore, DeliveryStore, EndpointHealth,
-    FirstAttemptLog, FirstAttempts, HealthStore, StoreError, StoredBody,
+    HealthStore, SettledLog, StoreError, StoredBody,
 };
 
 #[derive(Default)]
-struct Inner {
+pub(crate) struct Inner {
     attempts: HashMap<(JobId, String), Vec<Attempt>>,
     delivered: HashSet<(JobId, String)>,
-    first_attempts: HashMap<JobId, (HashSet<String>, u64)>,
+    settled: HashMap<JobId, HashSet<String>>,
+    /// Per job, its log; an entry's sequence number is its position plus one.
+    pub(crate) job_logs: HashMap<JobId, Vec<LogEntry>>,
+    /// Per endpoint, the last sequence number given and the newest entries.
+    pub(crate) endpoint_logs: HashMap<EndpointKey, (u64, VecDeque<LogEntry>)>,
+    pub(crate) events: HashMap<(JobId, String), (Instant, EventEnvelope)>,
     /// Per job, event id to dead letter; a BTreeMap of insertion order keeps listings stable.
     dead: HashMap<JobId, BTreeMap<String, (u64, DeadLetter)>>,
     dead_sequence: u64,
@@ -38,7 +43,7 @@ impl MemoryDeliveryStore {
         Self::default()
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock leaves plain maps behind, still consistent enough
         // to read; recover them rather than poisoning the whole dispatcher.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
@@ -76,39 +81,34 @@ impl AttemptLog for MemoryDeliveryStore {
     async fn is_delivered(&self, job: JobId, event_id: &str) -> Result<bool, StoreError> {
         Ok(self.lock().delivered.contains(&(job, event_id.to_string())))
     }
+
+    async fn unmark_delivered(&self, job: JobId, event_id: &str) -> Result<(), StoreError> {
+        self.lock().delivered.remove(&(job, event_id.to_string()));
+        Ok(())
+    }
 }
 
 #[async_trait]
-impl FirstAttemptLog for MemoryDeliveryStore {
-    async fn mark_first_attempt_done(&self, job: JobId, event_id: &str) -> Result<(), StoreError> {
+impl SettledLog for MemoryDeliveryStore {
+    async fn mark_settled(&self, job: JobId, event_id: &str) -> Result<(), StoreError> {
         let mut inner = self.lock();
-        let (done, last_progress) = inner.first_attempts.entry(job).or_default();
-        if done.insert(event_id.to_string()) {
-            *last_progress = now_ms();
-        }
+        inner
+            .settled
+            .entry(job)
+            .or_default()
+            .insert(event_id.to_string());
         Ok(())
     }
 
-    async fn first_attempts(&self, job: JobId) -> Result<FirstAttempts, StoreError> {
+    async fn settled_count(&self, job: JobId) -> Result<u64, StoreError> {
         let inner = self.lock();
-        Ok(inner
-            .first_attempts
-            .get(&job)
-            .map(|(done, last)| FirstAttempts {
-                done: done.len() as u64,
-                last_progress_ms: *last,
-            })
-            .unwrap_or_default())
+        Ok(inner.settled.get(&job).map_or(0, |s| s.len() as u64))
     }
 
-    async fn forget_first_attempts(
-        &self,
-        job: JobId,
-        event_ids: &[String],
-    ) -> Result<(), StoreError> {
-        if let Some((done, _)) = self.lock().first_attempts.get_mut(&job) {
+    async fn forget_settled(&self, job: JobId, event_ids: &[String]) -> Result<(), StoreError> {
+        if let Some(settled) = self.lock().settled.get_mut(&job) {
             for id in event_ids {
-                done.remove(id);
+                settled.remove(id);
             }
         }
         Ok(())

@@ -18,6 +18,9 @@ pub struct Attempt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub duration_ms: u64,
+    /// The first kilobyte of the receiver's answer, as text, when it sent one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_body: Option<String>,
 }
 
 /// Why an event was given up on.
@@ -56,15 +59,6 @@ pub struct DeadLetter {
 pub struct EndpointHealth {
     pub consecutive_failures: u32,
     pub disabled: bool,
-}
-
-/// How far the first attempts of a job's page events have got.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FirstAttempts {
-    /// Distinct page events whose first attempt is over.
-    pub done: u64,
-    /// When that number last grew, Unix milliseconds (0 when never).
-    pub last_progress_ms: u64,
 }
 
 /// A page body left out of a webhook, kept for the coordinator to serve.

@@ -10,12 +10,14 @@
 //! |-----------------------------------|--------|----------------------------------------|
 //! | `job:{id}:wh:attempts:<event id>` | list   | JSON [`Attempt`]s, oldest first         |
 //! | `job:{id}:wh:delivered`           | set    | event ids delivered                     |
-//! | `job:{id}:wh:first`               | set    | page event ids whose first try is over  |
-//! | `job:{id}:wh:first_at`            | string | when `wh:first` last grew (ms)          |
+//! | `job:{id}:wh:settled`             | set    | page event ids settled                  |
+//! | `job:{id}:wh:log`, `wh:log_seq`   | zset   | the job's delivery log (`redis_log`)    |
+//! | `job:{id}:wh:event:<event id>`    | string | JSON envelope kept for redelivery       |
 //! | `job:{id}:wh:dead`                | hash   | event id to JSON [`DeadLetter`]         |
 //! | `job:{id}:wh:body:<url digest>`   | string | JSON [`StoredBody`], with its own TTL   |
 //! | `wh:{endpoints}:failures`         | hash   | endpoint key to consecutive failures    |
 //! | `wh:{endpoints}:disabled`         | hash   | endpoint key to when it was disabled    |
+//! | `wh:eplog:{<key digest>}:log`     | zset   | an endpoint's delivery log, capped      |
 
 use std::time::Duration;
 
@@ -27,21 +29,21 @@ use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
 
 use crate::endpoints::EndpointKey;
-use crate::redis_scripts::{ENDPOINT_FAILURE, MARK_FIRST_DONE, REMOVE_DEAD};
+use crate::redis_scripts::{APPEND_LOG, ENDPOINT_FAILURE, REMOVE_DEAD};
 use crate::{
     Attempt, AttemptLog, BodyStore, DeadLetter, DeadLetterStore, DeliveryStore, EndpointHealth,
-    FirstAttemptLog, FirstAttempts, HealthStore, StoreError, StoredBody,
+    HealthStore, SettledLog, StoreError, StoredBody,
 };
 
 /// How long per-job delivery records outlive their last write. Longer than the default
 /// retry schedule (about 26 hours) with room for a user to look at dead letters and
 /// replay them.
-const RECORD_RETENTION: Duration = Duration::from_secs(30 * 86_400);
+pub(crate) const RECORD_RETENTION: Duration = Duration::from_secs(30 * 86_400);
 
 pub struct RedisDeliveryStore {
-    connection: ConnectionManager,
+    pub(crate) connection: ConnectionManager,
     namespace: Namespace,
-    mark_first_done: Script,
+    pub(crate) append_log: Script,
     endpoint_failure: Script,
     remove_dead: Script,
 }
@@ -78,13 +80,13 @@ impl RedisDeliveryStore {
         Ok(RedisDeliveryStore {
             connection: connect_redis(url).await?,
             namespace: Namespace::new(namespace),
-            mark_first_done: Script::new(MARK_FIRST_DONE),
+            append_log: Script::new(APPEND_LOG),
             endpoint_failure: Script::new(ENDPOINT_FAILURE),
             remove_dead: Script::new(REMOVE_DEAD),
         })
     }
 
-    fn key(&self, job: JobId, suffix: &str) -> String {
+    pub(crate) fn key(&self, job: JobId, suffix: &str) -> String {
         self.namespace.job_key(&job, suffix)
     }
 
@@ -103,7 +105,19 @@ impl RedisDeliveryStore {
         )
     }
 
-    fn retention_secs() -> i64 {
+    /// The keys of an endpoint's log: its entries and its last sequence number. The
+    /// endpoint key is hashed, being free text, and is the hash tag, so the two share a slot.
+    pub(crate) fn endpoint_log_keys(&self, endpoint: &EndpointKey) -> (String, String) {
+        let tag = crate::url_digest(endpoint.as_str());
+        (
+            self.namespace
+                .global_key(&format!("wh:eplog:{{{tag}}}:log")),
+            self.namespace
+                .global_key(&format!("wh:eplog:{{{tag}}}:seq")),
+        )
+    }
+
+    pub(crate) fn retention_secs() -> i64 {
         RECORD_RETENTION.as_secs() as i64
     }
 }
@@ -152,46 +166,43 @@ impl AttemptLog for RedisDeliveryStore {
             .await
             .map_err(map_err)
     }
+
+    async fn unmark_delivered(&self, job: JobId, event_id: &str) -> Result<(), StoreError> {
+        self.connection
+            .clone()
+            .srem::<_, _, ()>(self.key(job, "wh:delivered"), event_id)
+            .await
+            .map_err(map_err)
+    }
 }
 
 #[async_trait]
-impl FirstAttemptLog for RedisDeliveryStore {
-    async fn mark_first_attempt_done(&self, job: JobId, event_id: &str) -> Result<(), StoreError> {
-        self.mark_first_done
-            .key(self.key(job, "wh:first"))
-            .key(self.key(job, "wh:first_at"))
-            .arg(event_id)
-            .arg(now_ms())
-            .arg(Self::retention_secs())
-            .invoke_async::<()>(&mut self.connection.clone())
+impl SettledLog for RedisDeliveryStore {
+    async fn mark_settled(&self, job: JobId, event_id: &str) -> Result<(), StoreError> {
+        let key = self.key(job, "wh:settled");
+        redis::pipe()
+            .sadd(&key, event_id)
+            .expire(&key, Self::retention_secs())
+            .query_async::<()>(&mut self.connection.clone())
             .await
             .map_err(map_err)
     }
 
-    async fn first_attempts(&self, job: JobId) -> Result<FirstAttempts, StoreError> {
-        let (done, last): (u64, Option<u64>) = redis::pipe()
-            .scard(self.key(job, "wh:first"))
-            .get(self.key(job, "wh:first_at"))
-            .query_async(&mut self.connection.clone())
+    async fn settled_count(&self, job: JobId) -> Result<u64, StoreError> {
+        self.connection
+            .clone()
+            .scard(self.key(job, "wh:settled"))
             .await
-            .map_err(map_err)?;
-        Ok(FirstAttempts {
-            done,
-            last_progress_ms: last.unwrap_or(0),
-        })
+            .map_err(map_err)
     }
 
-    async fn forget_first_attempts(
-        &self,
-        job: JobId,
-        event_ids: &[String],
-    ) -> Result<(), StoreError> {
+    async fn forget_settled(&self, job: JobId, event_ids: &[String]) -> Result<(), StoreError> {
         if event_ids.is_empty() {
             return Ok(());
         }
         self.connection
             .clone()
-            .srem::<_, _, ()>(self.key(job, "wh:first"), event_ids)
+            .srem::<_, _, ()>(self.key(job, "wh:settled"), event_ids)
             .await
             .map_err(map_err)
     }

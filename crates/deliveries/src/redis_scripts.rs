@@ -1,14 +1,20 @@
 //! The Lua scripts of the Redis delivery store: each multi-key or read-then-write update
 //! runs as one script, so two dispatchers (or a crash) can never interleave inside it.
 
-/// Adds an event to the first-attempt set and stamps the time only when it is new, so the
-/// timestamp measures progress rather than redeliveries.
-pub(super) const MARK_FIRST_DONE: &str = r"
-if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then
-  redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+/// Appends an entry to a delivery log: numbers it from the log's counter, stores it as
+/// `<sequence>:<json>` scored by that number (so members are unique and a page is a range
+/// of scores), drops the oldest beyond the cap (0: no cap) and refreshes the expiry.
+/// KEYS: log, counter. ARGV: entry JSON, cap, retention in seconds.
+pub(super) const APPEND_LOG: &str = r"
+local n = redis.call('INCR', KEYS[2])
+redis.call('ZADD', KEYS[1], n, n .. ':' .. ARGV[1])
+local cap = tonumber(ARGV[2])
+if cap > 0 then
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(cap + 1))
 end
 redis.call('EXPIRE', KEYS[1], ARGV[3])
-return 1";
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return n";
 
 /// Counts a failure and disables the endpoint once the count reaches the limit, in one
 /// step so that two dispatchers failing at once cannot both miss the threshold.

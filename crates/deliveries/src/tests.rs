@@ -46,6 +46,7 @@ fn attempt(n: u32) -> Attempt {
         status_code: Some(500),
         error: Some("http_500".into()),
         duration_ms: 3,
+        response_body: Some(format!("answer {n}")),
     }
 }
 
@@ -82,27 +83,146 @@ async fn attempts_and_dead_letters(store: Arc<dyn DeliveryStore>) {
     assert!(store.dead_letters(job).await.unwrap().is_empty());
 }
 
-async fn delivered_and_first_attempts(store: Arc<dyn DeliveryStore>) {
+async fn delivered_and_settled(store: Arc<dyn DeliveryStore>) {
     let job = JobId::generate();
     assert!(!store.is_delivered(job, "e").await.unwrap());
     store.mark_delivered(job, "e").await.unwrap();
     assert!(store.is_delivered(job, "e").await.unwrap());
+    // A redelivery counts it as not delivered, so it is sent again.
+    store.unmark_delivered(job, "e").await.unwrap();
+    assert!(!store.is_delivered(job, "e").await.unwrap());
 
-    assert_eq!(
-        store.first_attempts(job).await.unwrap(),
-        FirstAttempts::default()
-    );
-    store.mark_first_attempt_done(job, "p1").await.unwrap();
-    store.mark_first_attempt_done(job, "p1").await.unwrap();
-    store.mark_first_attempt_done(job, "p2").await.unwrap();
-    let progress = store.first_attempts(job).await.unwrap();
-    assert_eq!(progress.done, 2);
-    assert!(progress.last_progress_ms > 0);
+    assert_eq!(store.settled_count(job).await.unwrap(), 0);
+    store.mark_settled(job, "p1").await.unwrap();
+    store.mark_settled(job, "p1").await.unwrap();
+    store.mark_settled(job, "p2").await.unwrap();
+    assert_eq!(store.settled_count(job).await.unwrap(), 2);
     store
-        .forget_first_attempts(job, &["p1".to_string()])
+        .forget_settled(job, &["p1".to_string()])
         .await
         .unwrap();
-    assert_eq!(store.first_attempts(job).await.unwrap().done, 1);
+    assert_eq!(store.settled_count(job).await.unwrap(), 1);
+}
+
+fn log_entry(job: JobId, n: u32) -> LogEntry {
+    LogEntry {
+        sequence: 0,
+        delivery_id: format!("msg_{n}"),
+        job_id: job,
+        event: crawler_core::EventKind::Page,
+        url: Some(format!("http://site/{n}")),
+        endpoint_url: "http://hook/".into(),
+        attempt: attempt(n),
+        outcome: LoggedOutcome::Retrying,
+        retry_in_ms: Some(1_000),
+    }
+}
+
+enum Log {
+    Job(JobId),
+    Endpoint(EndpointKey),
+}
+
+/// Reads a whole log two entries a page and returns the delivery ids in order.
+async fn read_all(store: &dyn DeliveryStore, log: Log) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut cursor = LogCursor::start(2);
+    loop {
+        let page = match &log {
+            Log::Job(job) => store.job_log(*job, cursor).await.unwrap(),
+            Log::Endpoint(key) => store.endpoint_log(key, cursor).await.unwrap(),
+        };
+        assert!(page.entries.len() <= 2);
+        ids.extend(page.entries.iter().map(|e| e.delivery_id.clone()));
+        cursor.after = page.next;
+        if !page.has_more {
+            return ids;
+        }
+    }
+}
+
+async fn delivery_log_pages_per_job_and_per_endpoint(store: Arc<dyn DeliveryStore>) {
+    let tenant = Tenant::new(format!("tenant-{}", uuid::Uuid::new_v4()));
+    let endpoint = EndpointKey::inline(&tenant, "http://hook/");
+    let other_endpoint = EndpointKey::named(&tenant, "other");
+    let (job, other_job) = (JobId::generate(), JobId::generate());
+    for n in 1..=5 {
+        store
+            .log_attempt(&endpoint, &log_entry(job, n))
+            .await
+            .unwrap();
+    }
+    store
+        .log_attempt(&other_endpoint, &log_entry(other_job, 9))
+        .await
+        .unwrap();
+
+    let by_job = read_all(store.as_ref(), Log::Job(job)).await;
+    assert_eq!(by_job, ["msg_1", "msg_2", "msg_3", "msg_4", "msg_5"]);
+    let by_endpoint = read_all(store.as_ref(), Log::Endpoint(endpoint.clone())).await;
+    assert_eq!(by_endpoint, by_job);
+
+    // Entries keep what was logged, numbered in order; a cursor at the end reads on later.
+    let page = store.job_log(job, LogCursor::start(10)).await.unwrap();
+    assert_eq!(page.entries[0].attempt, attempt(1));
+    assert_eq!(page.entries[0].url.as_deref(), Some("http://site/1"));
+    let numbers: Vec<u64> = page.entries.iter().map(|e| e.sequence).collect();
+    assert_eq!(numbers, [1, 2, 3, 4, 5]);
+    assert_eq!((page.next, page.has_more), (5, false));
+    store
+        .log_attempt(&endpoint, &log_entry(job, 6))
+        .await
+        .unwrap();
+    let later = store
+        .job_log(
+            job,
+            LogCursor {
+                after: page.next,
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(later.entries.len(), 1);
+    assert_eq!(later.entries[0].delivery_id, "msg_6");
+
+    let elsewhere = store
+        .endpoint_log(&other_endpoint, LogCursor::start(10))
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.entries.len(), 1);
+    assert_eq!(elsewhere.entries[0].job_id, other_job);
+    let nobody = EndpointKey::inline(&Tenant::new("nobody"), "http://hook/");
+    let empty = store
+        .endpoint_log(&nobody, LogCursor::start(10))
+        .await
+        .unwrap();
+    assert!(empty.entries.is_empty());
+    assert_eq!((empty.next, empty.has_more), (0, false));
+}
+
+async fn kept_events(store: Arc<dyn DeliveryStore>) {
+    let job = JobId::generate();
+    let envelope = letter(job, "ignored", "r").envelope;
+    assert_eq!(
+        store.kept_event(job, &envelope.event_id).await.unwrap(),
+        None
+    );
+    store
+        .keep_event(&envelope, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.kept_event(job, &envelope.event_id).await.unwrap(),
+        Some(envelope.clone())
+    );
+    assert_eq!(
+        store
+            .kept_event(JobId::generate(), &envelope.event_id)
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 async fn endpoint_health(store: Arc<dyn DeliveryStore>) {
@@ -259,7 +379,9 @@ macro_rules! suite {
 
 suite!(
     attempts_and_dead_letters,
-    delivered_and_first_attempts,
+    delivered_and_settled,
+    delivery_log_pages_per_job_and_per_endpoint,
+    kept_events,
     endpoint_health,
     bodies
 );

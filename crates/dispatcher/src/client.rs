@@ -20,6 +20,10 @@ use crate::schedule::parse_retry_after;
 /// Redirect hops followed before an attempt fails.
 pub const MAX_REDIRECTS: usize = 5;
 
+/// How much of a receiver's answer is kept in the delivery log: enough for an error
+/// message, never a whole page a misconfigured receiver echoes back.
+pub const ANSWER_EXCERPT_BYTES: usize = 1024;
+
 /// How one attempt ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttemptOutcome {
@@ -30,6 +34,11 @@ pub struct AttemptOutcome {
     pub duration: Duration,
     /// The receiver's `Retry-After` on a 429 or 503.
     pub retry_after: Option<Duration>,
+    /// The first [`ANSWER_EXCERPT_BYTES`] of the answer's body, as text.
+    pub answer_excerpt: Option<String>,
+    /// The connection was refused or reset: the receiver is restarting or overwhelmed
+    /// rather than answering, which is worth a quick retry.
+    pub connection_failed: bool,
 }
 
 impl AttemptOutcome {
@@ -39,7 +48,7 @@ impl AttemptOutcome {
 
     /// An attempt that failed before anything was sent, such as one with a bad secret.
     pub fn unsent(error: String) -> Self {
-        failure(None, error, Duration::ZERO)
+        failure(error, Duration::ZERO)
     }
 }
 
@@ -95,8 +104,14 @@ impl WebhookClient {
                 outcome.duration = duration;
                 outcome
             }
-            Ok(Err(error)) => failure(None, error, duration),
-            Err(_) => failure(None, "timeout".to_string(), duration),
+            Ok(Err(TransportError {
+                message,
+                connection_failed,
+            })) => AttemptOutcome {
+                connection_failed,
+                ..failure(message, duration)
+            },
+            Err(_) => failure("timeout".to_string(), duration),
         }
     }
 
@@ -106,12 +121,14 @@ impl WebhookClient {
         headers: HeaderMap,
         body: Vec<u8>,
         timeout: Option<Duration>,
-    ) -> Result<AttemptOutcome, String> {
-        let mut target = Url::parse(url).map_err(|e| format!("invalid_url: {e}"))?;
+    ) -> Result<AttemptOutcome, TransportError> {
+        let mut target =
+            Url::parse(url).map_err(|e| TransportError::plain(format!("invalid_url: {e}")))?;
         // `Bytes` makes each hop's copy of the body a reference count, not a copy.
         let body = Bytes::from(body);
         for _hop in 0..=MAX_REDIRECTS {
-            check_ip_literal(&target, self.allow_private).map_err(|e| e.to_string())?;
+            check_ip_literal(&target, self.allow_private)
+                .map_err(|e| TransportError::plain(e.to_string()))?;
             let mut request = self
                 .http
                 .post(target.clone())
@@ -121,39 +138,58 @@ impl WebhookClient {
             if let Some(timeout) = timeout {
                 request = request.timeout(timeout);
             }
-            let response = request.send().await.map_err(describe_error)?;
+            let response = request.send().await.map_err(TransportError::from)?;
             let status = response.status();
-            if status.is_success() {
-                return Ok(AttemptOutcome {
-                    status: Some(status.as_u16()),
-                    error: None,
-                    duration: Duration::ZERO,
-                    retry_after: None,
-                });
-            }
             if status.is_redirection() {
                 if let Some(next) = redirect_target(&target, response.headers()) {
                     target = next;
                     continue;
                 }
             }
-            let retry_after = match status {
-                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => response
-                    .headers()
-                    .get(RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(parse_retry_after),
-                _ => None,
-            };
-            return Ok(AttemptOutcome {
-                status: Some(status.as_u16()),
-                error: Some(format!("http_{}", status.as_u16())),
-                duration: Duration::ZERO,
-                retry_after,
-            });
+            return Ok(answered(response).await);
         }
-        Err("too_many_redirects".to_string())
+        Err(TransportError::plain("too_many_redirects".to_string()))
     }
+}
+
+/// The outcome of a request the receiver answered (other than a redirect followed).
+async fn answered(mut response: reqwest::Response) -> AttemptOutcome {
+    let status = response.status();
+    let retry_after = match status {
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after),
+        _ => None,
+    };
+    let error = (!status.is_success()).then(|| format!("http_{}", status.as_u16()));
+    AttemptOutcome {
+        status: Some(status.as_u16()),
+        error,
+        duration: Duration::ZERO,
+        retry_after,
+        answer_excerpt: excerpt(&mut response).await,
+        connection_failed: false,
+    }
+}
+
+/// The start of the answer's body. The rest is not read: the connection is then dropped
+/// rather than reused, which costs less than downloading what nobody will look at.
+async fn excerpt(response: &mut reqwest::Response) -> Option<String> {
+    let mut kept = Vec::new();
+    while kept.len() < ANSWER_EXCERPT_BYTES {
+        match response.chunk().await {
+            Ok(Some(chunk)) => kept.extend_from_slice(&chunk),
+            // A body cut short still tells what it began with.
+            Ok(None) | Err(_) => break,
+        }
+    }
+    if kept.is_empty() {
+        return None;
+    }
+    kept.truncate(ANSWER_EXCERPT_BYTES);
+    Some(String::from_utf8_lossy(&kept).into_owned())
 }
 
 fn redirect_target(current: &Url, headers: &HeaderMap) -> Option<Url> {
@@ -161,28 +197,136 @@ fn redirect_target(current: &Url, headers: &HeaderMap) -> Option<Url> {
     current.join(location).ok()
 }
 
-fn failure(status: Option<u16>, error: String, duration: Duration) -> AttemptOutcome {
+fn failure(error: String, duration: Duration) -> AttemptOutcome {
     AttemptOutcome {
-        status,
+        status: None,
         error: Some(error),
         duration,
         retry_after: None,
+        answer_excerpt: None,
+        connection_failed: false,
     }
 }
 
-/// A short, stable description of a transport error, with its root cause: what a user
-/// reading the failed-deliveries listing needs to fix their endpoint.
-fn describe_error(error: reqwest::Error) -> String {
-    let kind = if error.is_timeout() {
-        "timeout"
-    } else if error.is_connect() {
-        "connection_error"
-    } else {
-        "request_error"
-    };
-    let mut root: &dyn std::error::Error = &error;
-    while let Some(source) = root.source() {
-        root = source;
+/// Why a request got no answer.
+struct TransportError {
+    /// A short, stable description with the root cause: what a user reading the delivery
+    /// log needs to fix their endpoint.
+    message: String,
+    connection_failed: bool,
+}
+
+impl TransportError {
+    fn plain(message: String) -> Self {
+        TransportError {
+            message,
+            connection_failed: false,
+        }
     }
-    format!("{kind}: {root}")
+}
+
+impl From<reqwest::Error> for TransportError {
+    fn from(error: reqwest::Error) -> Self {
+        let kind = if error.is_timeout() {
+            "timeout"
+        } else if error.is_connect() {
+            "connection_error"
+        } else {
+            "request_error"
+        };
+        let mut connection_failed = false;
+        let mut root: &(dyn std::error::Error + 'static) = &error;
+        loop {
+            connection_failed |= is_refused_or_reset(root);
+            match root.source() {
+                Some(source) => root = source,
+                None => break,
+            }
+        }
+        TransportError {
+            message: format!("{kind}: {root}"),
+            connection_failed,
+        }
+    }
+}
+
+/// Whether an error in a transport error's chain is a refused or reset connection: the
+/// I/O kinds, or hyper's report of a connection closed before it answered (what a server
+/// with a full accept queue, or one closing a kept-alive connection, leads to).
+fn is_refused_or_reset(error: &(dyn std::error::Error + 'static)) -> bool {
+    use std::io::ErrorKind;
+    if let Some(io) = error.downcast_ref::<std::io::Error>() {
+        return matches!(
+            io.kind(),
+            ErrorKind::ConnectionRefused
+                | ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::BrokenPipe
+                | ErrorKind::UnexpectedEof
+        );
+    }
+    error
+        .to_string()
+        .contains("connection closed before message completed")
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::*;
+
+    /// Serves one connection with `answer`: reads the request, then writes `answer` (or
+    /// closes at once when it is empty) and closes.
+    async fn serve_once(answer: Vec<u8>) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf).await;
+            if !answer.is_empty() {
+                let _ = stream.write_all(&answer).await;
+            }
+        });
+        url
+    }
+
+    fn client() -> WebhookClient {
+        WebhookClient::new(Duration::from_secs(5), true).unwrap()
+    }
+
+    #[tokio::test]
+    async fn keeps_the_first_kilobyte_of_the_answer() {
+        let body = "e".repeat(5_000);
+        let answer = format!(
+            "HTTP/1.1 500 Internal Server Error\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let url = serve_once(answer.into_bytes()).await;
+        let outcome = client().post(&url, HeaderMap::new(), b"{}".to_vec()).await;
+        assert_eq!(outcome.status, Some(500));
+        assert_eq!(outcome.error.as_deref(), Some("http_500"));
+        assert!(!outcome.connection_failed);
+        assert_eq!(
+            outcome.answer_excerpt,
+            Some("e".repeat(ANSWER_EXCERPT_BYTES))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_connection_closed_without_an_answer_or_refused_is_a_connection_failure() {
+        let url = serve_once(Vec::new()).await;
+        let closed = client().post(&url, HeaderMap::new(), b"{}".to_vec()).await;
+        assert!(closed.connection_failed, "{closed:?}");
+        assert_eq!(closed.status, None);
+
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        drop(listener);
+        let refused = client().post(&url, HeaderMap::new(), b"{}".to_vec()).await;
+        assert!(refused.connection_failed, "{refused:?}");
+        assert!(refused.error.unwrap().starts_with("connection_error"));
+    }
 }

@@ -1,9 +1,11 @@
 //! What happens to one event taken from the queue.
 //!
 //! Every path ends with the event either delivered, dropped on purpose (filtered, already
-//! delivered), put back for later (a retry or a waiting summary, published to the broker's
-//! delay before the original is acked), or dead-lettered. Whatever must survive a crash is
-//! written before [`EventHandler::handle`] returns, and the caller acks only after that.
+//! delivered), put back for later (a retry, a waiting summary, or an event whose endpoint
+//! has all its requests in flight, published to the broker's delay before the original is
+//! acked), or dead-lettered. Whatever must survive a crash is written before
+//! [`EventHandler::handle`] returns, and the caller acks only after that. Every attempt
+//! goes to the delivery log with what it led to.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -15,23 +17,29 @@ use crawler_queue::typed::EventsQueue;
 use crawler_queue::QueueError;
 
 use crate::client::{AttemptOutcome, WebhookClient};
+use crate::delivery_log;
+use crate::flow::{EndpointPermits, PERMIT_WAIT, THROTTLED_RETRY};
 use crate::handled::{HandleError, Handled};
 use crate::ordering::{summary_may_go, SUMMARY_RECHECK};
 use crate::pipeline;
-use crate::schedule::{jitter_factor, RetryPolicy};
+use crate::schedule::{jitter_factor, RetryPolicy, TriesMade};
 use crate::target::Target;
 use crate::target_cache::TargetCache;
-use crawler_deliveries::{Attempt, DeadLetter, DeadReason, DeliveryStore, StoreError};
+use crawler_deliveries::{
+    Attempt, DeadLetter, DeadReason, DeliveryStore, LoggedOutcome, StoreError,
+};
 
 /// The settings the handler works with, taken once from `Settings`.
 #[derive(Debug, Clone)]
 pub struct DeliveryConfig {
+    /// The long schedule, with the quick retries of connection-level failures before it.
     pub policy: RetryPolicy,
     pub disable_after: u32,
     pub inline_body_limit: u64,
+    /// How long left-out bodies, and events kept for redelivery, stay readable.
     pub body_retention: Duration,
     pub public_base: String,
-    pub summary_stall_limit: Duration,
+    pub summary_hold_max: Duration,
 }
 
 pub struct EventHandler {
@@ -41,6 +49,7 @@ pub struct EventHandler {
     pub(crate) store: Arc<dyn DeliveryStore>,
     pub(crate) targets: TargetCache,
     pub(crate) client: WebhookClient,
+    pub(crate) permits: EndpointPermits,
 }
 
 impl EventHandler {
@@ -49,7 +58,7 @@ impl EventHandler {
         let target = match self.targets.target(envelope.job_id).await? {
             Some(target) if pipeline::select(&target, kind) => target,
             _ => {
-                self.first_attempt_done(&envelope).await?;
+                self.settled(&envelope).await?;
                 return Ok(Handled::Filtered);
             }
         };
@@ -58,44 +67,51 @@ impl EventHandler {
             .is_delivered(envelope.job_id, &envelope.event_id)
             .await?
         {
-            self.first_attempt_done(&envelope).await?;
+            self.settled(&envelope).await?;
             return Ok(Handled::AlreadyDelivered);
         }
         if let WebhookEvent::Summary(summary) = &envelope.event {
-            let stall_limit = self.config.summary_stall_limit;
-            if !summary_may_go(self.store.as_ref(), &envelope, summary, stall_limit).await? {
+            let hold_max = self.config.summary_hold_max;
+            if !summary_may_go(self.store.as_ref(), &envelope, summary, hold_max).await? {
                 self.republish(&envelope, SUMMARY_RECHECK).await?;
                 return Ok(Handled::SummaryDeferred);
             }
         }
         if self.store.endpoint_health(&target.endpoint).await?.disabled {
-            self.dead_letter(&envelope, &target, DeadReason::EndpointDisabled)
-                .await?;
-            self.first_attempt_done(&envelope).await?;
-            return Ok(Handled::DeadLettered(DeadReason::EndpointDisabled));
+            let skipped = delivery_log::skipped(&envelope, &target, now_ms());
+            self.store.log_attempt(&target.endpoint, &skipped).await?;
+            return self
+                .dead_letter(&envelope, &target, DeadReason::EndpointDisabled)
+                .await;
         }
-
+        let Some(permit) = self.permits.acquire(&target.endpoint, PERMIT_WAIT).await else {
+            self.republish(&envelope, THROTTLED_RETRY).await?;
+            return Ok(Handled::Throttled);
+        };
+        if envelope.attempt == 0 {
+            self.store
+                .keep_event(&envelope, self.config.body_retention)
+                .await?;
+        }
         let started_ms = now_ms();
         let outcome = self.attempt(&envelope, &target).await?;
+        drop(permit);
         let attempt = Attempt {
             attempt: envelope.attempt + 1,
             at_ms: started_ms,
             status_code: outcome.status,
             error: outcome.error.clone(),
             duration_ms: u64::try_from(outcome.duration.as_millis()).unwrap_or(u64::MAX),
+            response_body: outcome.answer_excerpt.clone(),
         };
         self.store
             .record_attempt(envelope.job_id, &envelope.event_id, &attempt)
             .await?;
         if outcome.succeeded() {
-            self.store
-                .mark_delivered(envelope.job_id, &envelope.event_id)
-                .await?;
-            self.store.record_endpoint_success(&target.endpoint).await?;
-            self.first_attempt_done(&envelope).await?;
+            self.delivered(&envelope, &target, attempt).await?;
             return Ok(Handled::Delivered);
         }
-        self.failed(&envelope, &target, &outcome).await
+        self.failed(&envelope, &target, attempt, &outcome).await
     }
 
     /// Runs the pipeline once: shape, store a left-out body, encode and sign, send.
@@ -124,12 +140,27 @@ impl EventHandler {
         }
     }
 
+    async fn delivered(
+        &self,
+        envelope: &EventEnvelope,
+        target: &Target,
+        attempt: Attempt,
+    ) -> Result<(), StoreError> {
+        let (job, id) = (envelope.job_id, &envelope.event_id);
+        self.store.mark_delivered(job, id).await?;
+        self.store.record_endpoint_success(&target.endpoint).await?;
+        let entry = delivery_log::entry(envelope, target, attempt, LoggedOutcome::Delivered, None);
+        self.store.log_attempt(&target.endpoint, &entry).await?;
+        self.settled(envelope).await
+    }
+
     /// After a failed attempt: counts it against the endpoint's health, then schedules
     /// the next try, or dead-letters the event when the schedule is exhausted.
     async fn failed(
         &self,
         envelope: &EventEnvelope,
         target: &Target,
+        attempt: Attempt,
         outcome: &AttemptOutcome,
     ) -> Result<Handled, HandleError> {
         let health = self
@@ -139,31 +170,45 @@ impl EventHandler {
         if health.disabled {
             tracing::warn!(url = %target.url, failures = health.consecutive_failures, "webhook endpoint disabled");
         }
-        self.first_attempt_done(envelope).await?;
-        let delay = self.retry_policy(target).next_delay(
-            envelope.attempt,
+        let made = TriesMade {
+            attempts: envelope.attempt,
+            quick: envelope.quick_retries,
+        };
+        let next = self.retry_policy(target).next_try(
+            made,
+            outcome.connection_failed,
             outcome.retry_after,
             jitter_factor(),
         );
-        match delay {
-            Some(delay) => {
-                let mut next = envelope.clone();
-                next.attempt += 1;
-                self.republish(&next, delay).await?;
-                Ok(Handled::Retrying {
-                    attempt: next.attempt,
-                    delay,
-                })
-            }
-            None => {
-                self.dead_letter(envelope, target, DeadReason::Exhausted)
-                    .await?;
-                Ok(Handled::DeadLettered(DeadReason::Exhausted))
-            }
-        }
+        let Some(next) = next else {
+            let entry =
+                delivery_log::entry(envelope, target, attempt, LoggedOutcome::Exhausted, None);
+            self.store.log_attempt(&target.endpoint, &entry).await?;
+            return self
+                .dead_letter(envelope, target, DeadReason::Exhausted)
+                .await;
+        };
+        let delay_ms = u64::try_from(next.delay.as_millis()).unwrap_or(u64::MAX);
+        let entry = delivery_log::entry(
+            envelope,
+            target,
+            attempt,
+            LoggedOutcome::Retrying,
+            Some(delay_ms),
+        );
+        self.store.log_attempt(&target.endpoint, &entry).await?;
+        let mut retry = envelope.clone();
+        retry.attempt += 1;
+        retry.quick_retries += u32::from(next.quick);
+        self.republish(&retry, next.delay).await?;
+        Ok(Handled::Retrying {
+            attempt: retry.attempt,
+            delay: next.delay,
+        })
     }
 
-    /// The target profile's retry schedule when it has one, else the configured one.
+    /// The target profile's retry schedule when it has one (as the service it imitates
+    /// documents it, so without quick retries), else the configured one.
     fn retry_policy(&self, target: &Target) -> Cow<'_, RetryPolicy> {
         match target.profile.retry_schedule {
             Some(schedule) => Cow::Owned(RetryPolicy::new(schedule.to_vec())),
@@ -175,10 +220,11 @@ impl EventHandler {
         self.events.publish_delayed(envelope.clone(), delay).await
     }
 
-    async fn first_attempt_done(&self, envelope: &EventEnvelope) -> Result<(), StoreError> {
+    /// Counts a page event as settled: the summary no longer waits for it.
+    async fn settled(&self, envelope: &EventEnvelope) -> Result<(), StoreError> {
         if envelope.event.kind() == EventKind::Page {
             self.store
-                .mark_first_attempt_done(envelope.job_id, &envelope.event_id)
+                .mark_settled(envelope.job_id, &envelope.event_id)
                 .await?;
         }
         Ok(())
@@ -189,7 +235,7 @@ impl EventHandler {
         envelope: &EventEnvelope,
         target: &Target,
         reason: DeadReason,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Handled, HandleError> {
         tracing::info!(job = %envelope.job_id, event = %envelope.event_id, ?reason, "event dead-lettered");
         let letter = DeadLetter {
             record_id: uuid::Uuid::new_v4().to_string(),
@@ -202,6 +248,8 @@ impl EventHandler {
             envelope: envelope.clone(),
             attempts: Vec::new(),
         };
-        self.store.put_dead_letter(&letter).await
+        self.store.put_dead_letter(&letter).await?;
+        self.settled(envelope).await?;
+        Ok(Handled::DeadLettered(reason))
     }
 }

@@ -25,8 +25,10 @@ pub enum Handled {
     /// No target, or the target does not get this kind.
     Filtered,
     AlreadyDelivered,
-    /// A summary put back until the job's page events had their first attempt.
+    /// A summary put back until the job's page events are settled.
     SummaryDeferred,
+    /// Put back for a moment: its endpoint had all the requests in flight it may have.
+    Throttled,
     Retrying {
         attempt: u32,
         delay: Duration,
@@ -42,6 +44,7 @@ impl Handled {
             Handled::Filtered => "filtered",
             Handled::AlreadyDelivered => "already_delivered",
             Handled::SummaryDeferred => "summary_deferred",
+            Handled::Throttled => "throttled",
             Handled::Retrying { .. } => "retrying",
             Handled::DeadLettered(_) => "dead_lettered",
         }

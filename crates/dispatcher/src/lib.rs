@@ -10,14 +10,20 @@
 //! - What must be remembered (attempts, dead letters, endpoint health, bodies left out of
 //!   webhooks, which events were delivered) lives in a [`crawler_deliveries::DeliveryStore`],
 //!   which the coordinator reads to serve failed deliveries, replays and stored bodies.
-//! - A job's summary waits until its page events had their first attempt ([`ordering`]).
+//! - A job's summary waits until its page events are delivered or dead-lettered, for at
+//!   most `summary_hold_max` ([`ordering`]).
+//! - At most `webhook_max_in_flight_per_endpoint` requests go to one endpoint at once
+//!   (`flow`); a refused or reset connection is retried quickly before the long schedule.
+//! - Every attempt goes to the delivery log, per job and per endpoint (`delivery_log`).
 //!
 //! Nothing here ever blocks the crawl: the fetcher workers only publish events, and a
 //! slow receiver only keeps its own events waiting in the queue.
 
 pub mod client;
 mod deliver;
+mod delivery_log;
 pub mod encoding;
+mod flow;
 mod handled;
 mod headers;
 pub mod ordering;

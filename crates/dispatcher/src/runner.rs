@@ -20,13 +20,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::client::{ClientBuildError, WebhookClient};
 use crate::deliver::{DeliveryConfig, EventHandler};
+use crate::flow::EndpointPermits;
 use crate::schedule::RetryPolicy;
 use crate::target_cache::TargetCache;
 use crate::DispatcherServices;
 
-/// The shortest time a waiting summary is held before it is sent even though page events
-/// are missing (see `ordering`); longer when the receiver's timeout is long.
-const MIN_SUMMARY_STALL: Duration = Duration::from_secs(600);
 /// Extra time on shutdown, past one receiver timeout, for in-flight deliveries to finish.
 const SHUTDOWN_SLACK: Duration = Duration::from_secs(2);
 /// Pause before a delivery that hit an unavailable backend goes back to the queue, so a
@@ -75,19 +73,22 @@ fn build_handler(
 ) -> Result<EventHandler, DispatchError> {
     let timeout = Duration::from_millis(config.webhook_timeout_ms);
     let namespace = Namespace::new(config.namespace.clone());
+    let policy =
+        RetryPolicy::new(config.retry_schedule()?).with_quick_retries(config.quick_retries()?);
     Ok(EventHandler {
         config: DeliveryConfig {
-            policy: RetryPolicy::new(config.retry_schedule()?),
+            policy,
             disable_after: config.webhook_disable_after.max(1),
             inline_body_limit: config.webhook_inline_body_limit,
             body_retention: Duration::from_secs(config.body_retention_sec),
             public_base: config.public_base_url(config.http_addr),
-            summary_stall_limit: MIN_SUMMARY_STALL.max(timeout * 4),
+            summary_hold_max: config.summary_hold_max()?,
         },
         events: EventsQueue::new(services.queue.clone(), &namespace),
         store: services.deliveries.clone(),
         targets: TargetCache::new(services.state.clone()),
         client: WebhookClient::new(timeout, config.allow_private_networks)?,
+        permits: EndpointPermits::new(config.webhook_max_in_flight_per_endpoint),
     })
 }
 

@@ -1,5 +1,12 @@
 //! When to try a failed delivery again.
 //!
+//! A refused or reset connection first gets a few quick retries (`webhook_quick_retries`,
+//! default 1 s then 5 s): a receiver restarting, or one whose accept queue overflowed for a
+//! moment, is usually back by then, and waiting the long schedule's 30 s for it would
+//! deliver its events late. They are taken only while every try so far failed that way;
+//! once they are spent, or the receiver answered with an error, the long schedule runs
+//! from its start.
+//!
 //! The schedule is a list from the configuration (`webhook_retry_schedule`), not a formula:
 //! its length is the number of retries, and entry `n` is the wait before retry `n + 1`.
 //! Each wait gets ±20% jitter so that the retries of a burst of failures (an endpoint that
@@ -27,11 +34,69 @@ const RETRY_AFTER_MAX_FACTOR: f64 = 4.0;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
     schedule: Vec<Duration>,
+    quick: Vec<Duration>,
+}
+
+/// What the tries of an event so far were, as its envelope counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TriesMade {
+    /// Tries already made, counted from zero (the envelope's `attempt`).
+    pub attempts: u32,
+    /// How many of the retries among them were quick ones.
+    pub quick: u32,
+}
+
+/// The next try of a failed delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NextTry {
+    pub delay: Duration,
+    /// A quick retry after a connection-level failure, not a step of the long schedule.
+    pub quick: bool,
 }
 
 impl RetryPolicy {
+    /// A policy with the long schedule only.
     pub fn new(schedule: Vec<Duration>) -> Self {
-        RetryPolicy { schedule }
+        RetryPolicy {
+            schedule,
+            quick: Vec::new(),
+        }
+    }
+
+    /// The same policy with quick retries before the long schedule, after connection-level
+    /// failures.
+    pub fn with_quick_retries(mut self, quick: Vec<Duration>) -> Self {
+        self.quick = quick;
+        self
+    }
+
+    /// The next try after a failed one, or `None` when the event must be dead-lettered.
+    /// `connection_failed` says the failed try's connection was refused or reset.
+    pub fn next_try(
+        &self,
+        made: TriesMade,
+        connection_failed: bool,
+        retry_after: Option<Duration>,
+        jitter: f64,
+    ) -> Option<NextTry> {
+        let only_quick_so_far = made.quick == made.attempts;
+        let quick = usize::try_from(made.quick)
+            .ok()
+            .and_then(|i| self.quick.get(i));
+        if let (true, true, Some(&wait)) = (connection_failed, only_quick_so_far, quick) {
+            return Some(NextTry {
+                delay: whole_millis(
+                    wait.mul_f64(jitter.clamp(1.0 - JITTER_SPAN, 1.0 + JITTER_SPAN)),
+                ),
+                quick: true,
+            });
+        }
+        let step = made.attempts.saturating_sub(made.quick);
+        self.next_delay(step, retry_after, jitter)
+            .map(|delay| NextTry {
+                delay,
+                quick: false,
+            })
     }
 
     /// How many retries follow the first attempt.
@@ -59,11 +124,13 @@ impl RetryPolicy {
             ),
             None => scheduled.mul_f64(jitter.clamp(1.0 - JITTER_SPAN, 1.0 + JITTER_SPAN)),
         };
-        // Whole milliseconds: that is the broker's resolution, and it keeps delays comparable.
-        Some(Duration::from_millis(
-            u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-        ))
+        Some(whole_millis(delay))
     }
+}
+
+/// Whole milliseconds: that is the broker's resolution, and it keeps delays comparable.
+fn whole_millis(delay: Duration) -> Duration {
+    Duration::from_millis(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// A random jitter factor in `[0.8, 1.2]`, on one of eleven fixed steps.
@@ -117,6 +184,48 @@ mod tests {
         assert_eq!(asked(45), Duration::from_secs(45));
         assert_eq!(asked(1), Duration::from_secs(15));
         assert_eq!(asked(86_400), Duration::from_secs(120));
+    }
+
+    #[test]
+    fn refused_connections_get_the_quick_retries_before_the_long_schedule() {
+        let p = policy().with_quick_retries(vec![Duration::from_secs(1), Duration::from_secs(5)]);
+        let made = |attempts, quick| TriesMade { attempts, quick };
+        let next = |m, refused| p.next_try(m, refused, None, 1.0).unwrap();
+        assert_eq!(
+            next(made(0, 0), true),
+            NextTry {
+                delay: Duration::from_secs(1),
+                quick: true
+            }
+        );
+        assert_eq!(
+            next(made(1, 1), true),
+            NextTry {
+                delay: Duration::from_secs(5),
+                quick: true
+            }
+        );
+        // Spent: the long schedule from its start, then to its end.
+        assert_eq!(
+            next(made(2, 2), true),
+            NextTry {
+                delay: Duration::from_secs(30),
+                quick: false
+            }
+        );
+        assert_eq!(next(made(3, 2), true).delay, Duration::from_secs(60));
+        assert_eq!(p.next_try(made(4, 2), true, None, 1.0), None);
+        // An answered failure starts the long schedule; no quick retries after it.
+        assert_eq!(next(made(0, 0), false).delay, Duration::from_secs(30));
+        assert_eq!(next(made(1, 0), true).delay, Duration::from_secs(60));
+        // A policy without quick retries (a profile's own schedule) has none.
+        assert_eq!(
+            policy()
+                .next_try(made(0, 0), true, None, 1.0)
+                .unwrap()
+                .delay,
+            Duration::from_secs(30)
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! `tests/outages`) and the benchmark.
 
 pub mod cluster;
+pub mod one_thread_receiver;
 pub mod process;
 pub mod receiver;
 pub mod services;

@@ -1,5 +1,7 @@
 //! A webhook receiver for tests: records every delivery (headers, exact body bytes, arrival
-//! time, the status it answered) and answers as its [`Behaviour`] says. Also an independent
+//! time, the status it answered) and answers as its [`Behaviour`] says, with a short body
+//! naming the request (`answer <n> to <webhook-id>`, the n-th request of that id). It
+//! counts the requests it is handling at once ([`Receiver::max_in_flight`]). Also an independent
 //! implementation of Standard Webhooks verification (hmac and sha2 directly, not the
 //! dispatcher's code), so a test can check signatures without trusting what it tests.
 
@@ -26,6 +28,10 @@ pub enum Behaviour {
     Always(u16),
     /// Never answers (requests are still recorded).
     Hang,
+    /// 200, after taking this long over each request.
+    Slow(Duration),
+    /// 500 to every request whose body's `event` is this one, 200 to the others.
+    FailEvent(&'static str),
 }
 
 /// One request the receiver got.
@@ -61,6 +67,8 @@ struct Inner {
     behaviour: Behaviour,
     received: Vec<Received>,
     attempts_per_id: HashMap<String, usize>,
+    in_flight: usize,
+    max_in_flight: usize,
 }
 
 type Shared = Arc<Mutex<Inner>>;
@@ -87,6 +95,8 @@ impl Receiver {
             behaviour,
             received: Vec::new(),
             attempts_per_id: HashMap::new(),
+            in_flight: 0,
+            max_in_flight: 0,
         }));
         let app = axum::Router::new()
             .fallback(receive)
@@ -164,28 +174,65 @@ impl Receiver {
         self.accepted()
     }
 
+    /// The most requests it was handling at one time.
+    pub fn max_in_flight(&self) -> usize {
+        self.lock().max_in_flight
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.shared.lock().expect("receiver state")
     }
 }
 
-async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let status = {
+/// Counts a request in flight until it is dropped (also when a hanging answer is cut off).
+struct InFlight(Shared);
+
+impl InFlight {
+    fn enter(shared: &Shared) -> Self {
+        let mut inner = shared.lock().expect("receiver state");
+        inner.in_flight += 1;
+        inner.max_in_flight = inner.max_in_flight.max(inner.in_flight);
+        InFlight(shared.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut inner = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        inner.in_flight -= 1;
+    }
+}
+
+async fn receive(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, String) {
+    let _in_flight = InFlight::enter(&shared);
+    let (status, answer, pause) = {
         let mut inner = shared.lock().expect("receiver state");
         let id = headers
             .get("webhook-id")
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string();
-        let attempts = inner.attempts_per_id.entry(id).or_default();
+        let attempts = inner.attempts_per_id.entry(id.clone()).or_default();
         *attempts += 1;
         let attempt = *attempts;
-        let status = match inner.behaviour {
-            Behaviour::Ok => 200,
-            Behaviour::FailFirst(n) if attempt <= n => 500,
-            Behaviour::FailFirst(_) => 200,
-            Behaviour::Always(status) => status,
-            Behaviour::Hang => 0,
+        let event = || {
+            serde_json::from_slice::<serde_json::Value>(&body)
+                .map(|v| v["event"].as_str().unwrap_or("").to_string())
+                .unwrap_or_default()
+        };
+        let (status, pause) = match inner.behaviour {
+            Behaviour::Ok => (200, None),
+            Behaviour::FailFirst(n) if attempt <= n => (500, None),
+            Behaviour::FailFirst(_) => (200, None),
+            Behaviour::Always(status) => (status, None),
+            Behaviour::Hang => (0, None),
+            Behaviour::Slow(pause) => (200, Some(pause)),
+            Behaviour::FailEvent(kind) if event() == kind => (500, None),
+            Behaviour::FailEvent(_) => (200, None),
         };
         inner.received.push(Received {
             headers,
@@ -193,10 +240,13 @@ async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) 
             at: Instant::now(),
             status,
         });
-        status
+        (status, format!("answer {attempt} to {id}"), pause)
     };
+    if let Some(pause) = pause {
+        tokio::time::sleep(pause).await;
+    }
     match StatusCode::from_u16(status) {
-        Ok(status) => status,
+        Ok(status) => (status, answer),
         Err(_) => std::future::pending().await,
     }
 }

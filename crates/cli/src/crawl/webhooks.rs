@@ -3,9 +3,10 @@
 //! The crawl is over when its summary is written, but its webhooks are sent by the
 //! dispatcher running in this process, behind the crawl: stopping right away would drop
 //! the last page events and the summary, which a user watching `crawler sink` would miss.
-//! The dispatcher sends the summary only after every page event had its first attempt, so
-//! the summary's first attempt marks the moment everything was tried once. Retries of
-//! failed deliveries wait minutes and die with the process; the report says how many.
+//! The dispatcher sends the summary only after every page event was delivered or
+//! dead-lettered (for at most `summary_hold_max`), so the summary's first attempt marks
+//! the moment every page event is settled. A page event still on its retry schedule then
+//! dies with the process; the report says how many were delivered.
 
 use std::time::Duration;
 

@@ -6,6 +6,9 @@
 //! | route                                            | operation                          |
 //! |--------------------------------------------------|------------------------------------|
 //! | `GET /v1/crawls/{jobId}/deliveries?state=failed` | [`DeliveryApi::failed_deliveries`] |
+//! | `GET /v1/crawls/{jobId}/deliveries?state=all`    | [`DeliveryApi::job_attempts`]      |
+//! | `GET /v1/webhooks/{name}/deliveries`             | [`DeliveryApi::endpoint_attempts`] |
+//! | `POST /v1/deliveries/{deliveryId}/redeliver`     | [`DeliveryApi::redeliver`]         |
 //! | `POST /v1/crawls/{jobId}/deliveries/replay`      | [`DeliveryApi::replay`]            |
 //! | `POST /v1/webhooks/reenable` `{"url": ...}`      | [`DeliveryApi::reenable`]          |
 //! | `GET /v1/crawls/{jobId}/pages?url=...`           | [`DeliveryApi::page_body`]         |
@@ -21,6 +24,10 @@ use crawler_queue::typed::EventsQueue;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
+
+mod log;
+
+pub use log::AttemptsPage;
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
@@ -99,8 +106,8 @@ impl DeliveryApi {
     /// Publishes the job's dead-lettered events again with their attempt count reset, page
     /// events before the summary, and removes their dead letters. Returns how many.
     ///
-    /// The replayed page events count as not yet attempted, so a replayed summary waits
-    /// for them again. The dead letters are removed only after the publish is confirmed,
+    /// The replayed page events count as unsettled again, so a replayed summary waits for
+    /// them again. The dead letters are removed only after the publish is confirmed,
     /// and only if unchanged, so a crash or a replayed event failing again at once never
     /// loses a record.
     pub async fn replay(&self, job: JobId) -> Result<usize, ApiError> {
@@ -114,9 +121,7 @@ impl DeliveryApi {
             .filter(|letter| letter.kind == EventKind::Page)
             .map(|letter| letter.event_id.clone())
             .collect();
-        self.deliveries
-            .forget_first_attempts(job, &page_events)
-            .await?;
+        self.deliveries.forget_settled(job, &page_events).await?;
         let now = now_ms();
         let envelopes = letters.iter().map(|letter| {
             let mut envelope = letter.envelope.clone();

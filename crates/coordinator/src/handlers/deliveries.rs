@@ -40,23 +40,27 @@ async fn owned_job(
     app.owned_job(&caller, job).await
 }
 
+/// `state=failed` (the default): the dead-lettered events, each with its attempts;
+/// `state=all`: every attempt, paged with a cursor (`super::delivery_log`).
 pub async fn failed_deliveries(
     State(app): Shared,
     Path(job_id): Path<String>,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<FailedDeliveries>, ApiError> {
+) -> Result<Response, ApiError> {
     let job = owned_job(&app, &job_id, &headers, &query).await?;
     match query.get("state").map(String::as_str) {
         None | Some("failed") => {}
+        Some("all") => return super::delivery_log::job_attempts(&app, job, &query).await,
         Some(_) => {
             return Err(ApiError::bad_request(
                 "state",
-                "only `failed` deliveries are listed",
+                "`failed` lists dead-lettered events, `all` every attempt",
             ))
         }
     }
-    Ok(Json(operations(&app).failed_deliveries(job).await?))
+    let failed: FailedDeliveries = operations(&app).failed_deliveries(job).await?;
+    Ok(Json(failed).into_response())
 }
 
 pub async fn replay(

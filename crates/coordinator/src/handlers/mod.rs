@@ -1,6 +1,7 @@
 //! Request handlers, one module per concern.
 
 pub mod deliveries;
+pub mod delivery_log;
 pub mod health;
 pub mod jobs;
 pub mod schedule_view;

@@ -5,7 +5,9 @@
 //! - `cli`: the `crawler` command as a user runs it, on the in-memory backends;
 //! - `crawl`: whole crawls, on the distributed roles and on `crawler serve`;
 //! - `politeness`, `edge_cases`: what a crawled site sees, with two fetcher workers;
-//! - `webhooks`: delivery by the dispatcher, signed, retried and dead-lettered;
+//! - `webhooks`: delivery by the dispatcher, signed, retried and dead-lettered, its log,
+//!   redelivery and flow control;
+//! - `plain_receivers`: a 500-page crawl into a one-thread receiver with a backlog of 5;
 //! - `schedules`: scheduled crawls through the API on both deployments, and due runs of
 //!   stored schedules started by the coordinator or the `scheduler` role.
 //!
@@ -23,6 +25,7 @@ mod citizen;
 mod cli;
 mod crawl;
 mod edge_cases;
+mod plain_receivers;
 mod politeness;
 mod schedules;
 mod support;

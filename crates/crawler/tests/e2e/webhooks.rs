@@ -2,6 +2,8 @@
 //! receivers on loopback, events published the way fetcher workers publish them. Each test
 //! has its own namespace; signatures are checked with an independent implementation.
 
+mod delivery_log;
+mod flow;
 mod harness;
 
 use std::time::Duration;
@@ -211,6 +213,25 @@ async fn a_disabled_endpoint_dead_letters_without_requests_until_reenabled_and_r
     assert!(skipped
         .iter()
         .all(|d| d["attempts"].as_array().unwrap().is_empty()));
+    // The delivery log shows the disable: two failed requests, then two events refused.
+    let log = h
+        .get_json(&format!("/v1/crawls/{job}/deliveries?state=all"))
+        .await;
+    let outcomes: Vec<&str> = log["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "retrying",
+            "exhausted",
+            "endpoint_disabled",
+            "endpoint_disabled"
+        ]
+    );
 
     rx.set_behaviour(Behaviour::Ok);
     let answer = h
@@ -243,12 +264,12 @@ async fn a_disabled_endpoint_dead_letters_without_requests_until_reenabled_and_r
 }
 
 #[tokio::test]
-async fn the_summary_waits_for_the_first_attempt_of_every_page_event() {
+async fn the_summary_waits_until_the_page_events_it_overtook_are_delivered() {
     let _machine = crate::beside_others().await;
-    let mut h = Harness::new(|s| s.webhook_retry_schedule = "5s".into()).await;
+    let mut h = Harness::new(|s| s.webhook_retry_schedule = "1s".into()).await;
     h.start_dispatcher();
-    // Every first attempt of a page fails, so pages stay in their retry delay while the
-    // summary may go: what counts is that each page had its first attempt.
+    // Every first attempt fails, so each page waits in its retry delay: the summary must
+    // wait for the retries too, not only for the first attempts.
     let rx = Receiver::start_with(Behaviour::FailFirst(1)).await;
     let job = h
         .create_job(callback(&rx.url(), &EventKind::defaults()))
@@ -264,22 +285,24 @@ async fn the_summary_waits_for_the_first_attempt_of_every_page_event() {
 
     let received = rx
         .wait_until(WAIT, "the summary", |r| {
-            r.iter().any(|r| r.event() == "crawl.finished")
+            r.iter()
+                .any(|r| r.event() == "crawl.finished" && r.status == 200)
         })
         .await;
     let summary_at = received
         .iter()
         .position(|r| r.event() == "crawl.finished")
         .unwrap();
-    let pages_before: Vec<String> = received[..summary_at]
+    let mut delivered_before: Vec<String> = received[..summary_at]
         .iter()
-        .filter(|r| r.event() == "crawl.page")
+        .filter(|r| r.event() == "crawl.page" && r.status == 200)
         .map(|r| r.json()["url"].as_str().unwrap().to_string())
         .collect();
+    delivered_before.sort();
     assert_eq!(
-        pages_before.len(),
-        3,
-        "every page was attempted before the summary: {pages_before:?}"
+        delivered_before,
+        paths.map(|p| format!("http://site.test{p}")),
+        "every page was delivered before the summary was first sent"
     );
 }
 

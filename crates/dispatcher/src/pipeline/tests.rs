@@ -40,6 +40,7 @@ fn envelope(event_id: &str, event: WebhookEvent) -> EventEnvelope {
         event_id: event_id.into(),
         job_id: JobId(uuid::Uuid::nil()),
         attempt: 2,
+        quick_retries: 0,
         created_at_ms: 0,
         event,
     }

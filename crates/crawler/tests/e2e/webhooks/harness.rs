@@ -143,10 +143,15 @@ impl Harness {
 
     /// Creates a job whose webhook is `callback`.
     pub async fn create_job(&self, callback: Callback) -> JobId {
+        self.create_job_for(JOB_OWNER, callback).await
+    }
+
+    /// Creates a job of `owner` (the harness's API serves only [`JOB_OWNER`]).
+    pub async fn create_job_for(&self, owner: &str, callback: Callback) -> JobId {
         let job_id = JobId::generate();
         let record = JobRecord {
             job_id,
-            owner: JOB_OWNER.into(),
+            owner: owner.into(),
             spec: JobSpec {
                 kind: JobKind::Crawl,
                 start_url: "http://site.test/".into(),
@@ -185,6 +190,27 @@ impl Harness {
             .await
             .expect("events published");
         envelopes
+    }
+
+    /// The tenant the harness's API serves.
+    pub fn tenant(&self) -> crawler_deliveries::Tenant {
+        crawler_deliveries::Tenant::new(JOB_OWNER)
+    }
+
+    /// The status and JSON answer of a request, whatever the status.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let response = self
+            .http
+            .request(method, format!("{}{path}", self.api_base))
+            .send()
+            .await
+            .expect("API answers");
+        let status = response.status();
+        (status, response.json().await.unwrap_or_default())
     }
 
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
