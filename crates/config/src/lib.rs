@@ -98,6 +98,7 @@ pub struct Settings {
     pub webhook_concurrency: usize,
     pub webhook_disable_after: u32,
     pub webhook_inline_body_limit: u64,
+    pub webhook_profile_timing_percent: u32,
     pub body_retention_sec: u64,
 
     pub scheduler_in_coordinator: bool,
@@ -158,6 +159,12 @@ impl Settings {
         }
         if self.webhook_concurrency == 0 {
             return Err(invalid("webhook_concurrency", "must be at least 1"));
+        }
+        if self.webhook_profile_timing_percent == 0 {
+            return Err(invalid(
+                "webhook_profile_timing_percent",
+                "must be at least 1",
+            ));
         }
         if self.fetch_max_attempts == 0 {
             return Err(invalid("fetch_max_attempts", "must be at least 1"));

@@ -32,6 +32,16 @@ pub struct DeliveryConfig {
     pub body_retention: Duration,
     pub public_base: String,
     pub summary_stall_limit: Duration,
+    /// Percent applied to every profile's own retry delays and timeout
+    /// (`webhook_profile_timing_percent`): 100 in production, less in tests.
+    pub profile_timing_percent: u32,
+}
+
+impl DeliveryConfig {
+    /// A profile's duration as this configuration runs it.
+    fn profile_time(&self, duration: Duration) -> Duration {
+        duration * self.profile_timing_percent / 100
+    }
 }
 
 pub struct EventHandler {
@@ -119,7 +129,10 @@ impl EventHandler {
         }
         let timestamp = now_ms() / 1000;
         match pipeline::prepare(target, envelope, &shaped.body, timestamp) {
-            Ok(request) => Ok(pipeline::send(&self.client, target, request).await),
+            Ok(request) => {
+                let timeout = target.profile.timeout.map(|t| self.config.profile_time(t));
+                Ok(pipeline::send(&self.client, target, request, timeout).await)
+            }
             Err(error) => Ok(AttemptOutcome::unsent(error.to_string())),
         }
     }
@@ -166,7 +179,12 @@ impl EventHandler {
     /// The target profile's retry schedule when it has one, else the configured one.
     fn retry_policy(&self, target: &Target) -> Cow<'_, RetryPolicy> {
         match target.profile.retry_schedule {
-            Some(schedule) => Cow::Owned(RetryPolicy::new(schedule.to_vec())),
+            Some(schedule) => Cow::Owned(RetryPolicy::new(
+                schedule
+                    .iter()
+                    .map(|delay| self.config.profile_time(*delay))
+                    .collect(),
+            )),
             None => Cow::Borrowed(&self.config.policy),
         }
     }
