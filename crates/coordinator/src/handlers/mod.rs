@@ -1,8 +1,10 @@
 //! Request handlers, one module per concern.
 
+pub mod continuation;
 pub mod deliveries;
 pub mod health;
 pub mod jobs;
+pub mod results;
 pub mod submit;
 
 use std::collections::HashMap;
