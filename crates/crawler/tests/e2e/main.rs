@@ -23,6 +23,7 @@ mod cli;
 mod crawl;
 mod edge_cases;
 mod politeness;
+mod profiles;
 mod schedules;
 mod support;
 mod webhooks;
