@@ -168,3 +168,21 @@ fn name_of(endpoint: &Endpoint) -> Result<&str, StoreError> {
         .as_deref()
         .ok_or_else(|| StoreError::Backend("only named endpoints are stored".into()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endpoint_stored_before_encodings_reads_with_its_profile_s() {
+        let stored = r#"{"tenant":"t","name":"hook","url":"http://a.test/","secret":"whsec_c2VjcmV0","events":["crawl.page"]}"#;
+        let endpoint: Endpoint = serde_json::from_str(stored).unwrap();
+        assert_eq!(endpoint.profile, DEFAULT_PROFILE);
+        assert_eq!(
+            (endpoint.content_type, endpoint.content_encoding),
+            (None, None)
+        );
+        let written = serde_json::to_value(&endpoint).unwrap();
+        assert!(written.get("content_type").is_none());
+    }
+}

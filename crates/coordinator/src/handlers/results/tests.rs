@@ -30,13 +30,14 @@ impl GeneratedJob {
 }
 
 fn page(n: u64) -> PageResult {
+    let failed = n.is_multiple_of(10);
     PageResult {
         url: format!("http://site.test/p{n}"),
-        status: if n % 10 == 0 { "failed" } else { "finished" }.into(),
-        status_code: Some(if n % 10 == 0 { 500 } else { 200 }),
+        status: if failed { "failed" } else { "finished" }.into(),
+        status_code: Some(if failed { 500 } else { 200 }),
         depth: 1,
         final_url: None,
-        fail_reason: (n % 10 == 0).then(|| "http_500".to_string()),
+        fail_reason: failed.then(|| "http_500".to_string()),
         body: Some(format!("<p>page \"{n}\",\nwith a comma</p>")),
         base64_encoded_body: None,
     }

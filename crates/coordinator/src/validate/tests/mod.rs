@@ -3,6 +3,7 @@
 mod api_params;
 mod callback;
 mod job;
+mod profiles;
 
 use axum::http::StatusCode;
 use crawler_config::Plan;

@@ -164,7 +164,10 @@ pub async fn reopen_keeps_failed_pages_the_budget_has_no_room_for(store: Arc<dyn
     // A finished page keeps its reservation, so it always fits.
     let start = seed(&job, START);
     assert_eq!(
-        store.reopen(job.job_id, &[start.clone()]).await.unwrap(),
+        store
+            .reopen(job.job_id, std::slice::from_ref(&start))
+            .await
+            .unwrap(),
         vec![start]
     );
     let status = store.status(job.job_id).await.unwrap().unwrap();
