@@ -6,6 +6,8 @@
 //! - `crawl`: whole crawls, on the distributed roles and on `crawler serve`;
 //! - `politeness`, `edge_cases`: what a crawled site sees, with two fetcher workers;
 //! - `webhooks`: delivery by the dispatcher, signed, retried and dead-lettered;
+//! - `profiles`: receivers written from HasData's and WebScraper.io's documentation, body
+//!   encodings, results downloads, continuations and purges, on both deployments;
 //! - `schedules`: due runs of stored schedules started by the coordinator or the `scheduler` role.
 //!
 //! `support` and `citizen` are helpers the suites share. The suites that kill roles or
