@@ -56,6 +56,12 @@ pub async fn continue_job(
         ));
     }
     let reopened = state.reopen(job, &again).await?;
+    if reopened.is_empty() {
+        // Another continuation got there first, or the budget has no room for any of them.
+        return Err(conflict(
+            "none of the job's failed or empty pages could be fetched again (the job is running again, or its budget is spent)",
+        ));
+    }
     if let Err(error) = app.fetch_queue.publish(reopened.iter().cloned()).await {
         tracing::warn!(%job, %error, "could not queue the continued pages; cancelling them");
         crate::launch::cancel_unseeded(&app, job, &reopened).await;
