@@ -10,7 +10,7 @@ use axum::{middleware, Router};
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::handlers::{continuation, deliveries, health, jobs, results, submit};
+use crate::handlers::{continuation, deliveries, health, jobs, results, schedules, submit};
 use crate::metrics;
 
 /// Largest request body accepted; a job description is a few kilobytes at most.
@@ -42,6 +42,14 @@ pub fn router_over(state: Arc<AppState>) -> Router {
         .route("/v1/crawls/{id}/results", get(results::results))
         .route("/v1/crawls/{id}/continue", post(continuation::continue_job))
         .route("/v1/webhooks/reenable", post(deliveries::reenable))
+        .route("/v1/schedules", get(schedules::list))
+        .route(
+            "/v1/schedules/{id}",
+            get(schedules::get)
+                .patch(schedules::patch)
+                .delete(schedules::delete),
+        )
+        .route("/v1/schedules/{id}/run", post(schedules::run_now))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

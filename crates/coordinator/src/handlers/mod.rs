@@ -5,6 +5,8 @@ pub mod deliveries;
 pub mod health;
 pub mod jobs;
 pub mod results;
+pub mod schedule_view;
+pub mod schedules;
 pub mod submit;
 
 use std::collections::HashMap;

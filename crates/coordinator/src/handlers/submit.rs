@@ -75,13 +75,18 @@ async fn accept(
         None => auth::authenticate(&app.auth, &app.settings.api_keys, request.body_api_key())?,
     };
 
-    let spec = validate::job_spec(&request, &app.rules, caller.plan)?;
+    let now = crawler_core::time::now_ms();
+    let (spec, schedule) =
+        validate::schedule::job_and_schedule(&request, &app.rules, caller.plan, now)?;
     let allow_private = app.settings.allow_private_networks;
     guard::check("start_url", &spec.start_url, allow_private).await?;
     if let Some(callback) = &spec.callback {
         guard::check("callback.url", &callback.url, allow_private).await?;
     }
 
+    if let Some(schedule) = schedule {
+        return super::schedules::create(app, caller.owner, spec, schedule, now).await;
+    }
     let Launched { record, pending } = launch::start_job(app, caller.owner, spec).await?;
     tracing::info!(job = %record.job_id, start_url = %record.spec.start_url, "job accepted");
 

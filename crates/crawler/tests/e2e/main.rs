@@ -8,7 +8,8 @@
 //! - `webhooks`: delivery by the dispatcher, signed, retried and dead-lettered;
 //! - `profiles`: receivers written from HasData's and WebScraper.io's documentation, body
 //!   encodings, results downloads, continuations and purges, on both deployments;
-//! - `schedules`: due runs of stored schedules started by the coordinator or the `scheduler` role.
+//! - `schedules`: scheduled crawls through the API on both deployments, and due runs of
+//!   stored schedules started by the coordinator or the `scheduler` role.
 //!
 //! `support` and `citizen` are helpers the suites share. The suites that kill roles or
 //! restart the shared servers are in the `outages` test binary.
