@@ -101,6 +101,7 @@ pub struct Settings {
     pub webhook_max_in_flight_per_endpoint: usize,
     pub webhook_quick_retries: String,
     pub summary_hold_max: String,
+    pub webhook_profile_timing_percent: u32,
     pub body_retention_sec: u64,
 
     pub scheduler_in_coordinator: bool,
@@ -165,6 +166,12 @@ impl Settings {
         if self.webhook_max_in_flight_per_endpoint == 0 {
             return Err(invalid(
                 "webhook_max_in_flight_per_endpoint",
+                "must be at least 1",
+            ));
+        }
+        if self.webhook_profile_timing_percent == 0 {
+            return Err(invalid(
+                "webhook_profile_timing_percent",
                 "must be at least 1",
             ));
         }

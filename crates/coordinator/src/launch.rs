@@ -54,7 +54,7 @@ async fn seed(app: &AppState, record: &JobRecord, seeds: Vec<FetchTask>) -> Resu
 ///
 /// Best effort: the client is told the job failed to start either way, and a job left
 /// half-ended here still stops at its deadline.
-async fn cancel_unseeded(app: &AppState, job: JobId, seeds: &[FetchTask]) {
+pub(crate) async fn cancel_unseeded(app: &AppState, job: JobId, seeds: &[FetchTask]) {
     let state = &app.services.state;
     if let Err(e) = state.request_stop(job, StopReason::Cancelled).await {
         tracing::warn!(%job, error = %e, "could not stop the unseeded job");

@@ -18,6 +18,11 @@ pub struct CrawlRequest {
     pub crawl_budget: Option<Value>,
     pub api_params: Option<Value>,
     pub callback: Option<Value>,
+    /// HasData's spelling of a callback (`{url, events, headers}`), `hasdata` profile.
+    pub webhook: Option<Value>,
+    /// Shown to receivers: WebScraper.io's `sitemap_name` and `custom_id`.
+    pub name: Option<Value>,
+    pub custom_id: Option<Value>,
     pub meta: Option<Value>,
     pub timeout_sec: Option<Value>,
     pub scope: Option<Value>,

@@ -10,7 +10,9 @@ use axum::{middleware, Router};
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::handlers::{deliveries, delivery_log, health, jobs, schedules, submit};
+use crate::handlers::{
+    continuation, deliveries, delivery_log, health, jobs, results, schedules, submit,
+};
 use crate::metrics;
 
 /// Largest request body accepted; a job description is a few kilobytes at most.
@@ -39,6 +41,8 @@ pub fn router_over(state: Arc<AppState>) -> Router {
             post(deliveries::replay),
         )
         .route("/v1/crawls/{id}/pages", get(deliveries::page_body))
+        .route("/v1/crawls/{id}/results", get(results::results))
+        .route("/v1/crawls/{id}/continue", post(continuation::continue_job))
         .route("/v1/webhooks/reenable", post(deliveries::reenable))
         .route("/v1/schedules", get(schedules::list))
         .route(

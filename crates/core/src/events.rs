@@ -133,6 +133,29 @@ pub struct SummaryEvent {
     pub meta: serde_json::Value,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<u64>,
+    /// How many times the job was continued (`POST /v1/crawls/{id}/continue`) before this
+    /// summary; each continuation ends with a summary of its own, a new event. Left out
+    /// when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub round: u32,
+    /// The job's `name` and `custom_id`, when it has them, for receivers that show them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_id: Option<String>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl SummaryEvent {
+    /// Whether more than half of the job's pages failed (4xx, 5xx or network errors):
+    /// the rule by which receivers' services call a whole job failed.
+    pub fn mostly_failed(&self) -> bool {
+        let pages = self.completed.len() + self.failed.len();
+        self.failed.len() * 2 > pages
+    }
 }
 
 /// A webhook body: one of the event kinds, with its `event` field.
@@ -220,6 +243,9 @@ mod tests {
             start_url: "a".into(),
             meta: serde_json::Value::Null,
             finished_at: None,
+            round: 0,
+            name: None,
+            custom_id: None,
         });
         let json = serde_json::to_value(&event).unwrap();
         assert_eq!(json["event"], "crawl.finished");
@@ -227,5 +253,43 @@ mod tests {
         assert_eq!(json["stopReason"], "cancelled");
         assert_eq!(json["failed"][0]["failReason"], "timeout");
         assert_eq!(json["crawlBudget"], 10);
+        assert!(json.get("round").is_none());
+    }
+
+    #[test]
+    fn mostly_failed_means_more_than_half() {
+        let url = |u: &str| CompletedUrl {
+            url: u.into(),
+            cost: 1,
+        };
+        let failed = |u: &str| FailedUrl {
+            url: u.into(),
+            fail_reason: "http_500".into(),
+        };
+        let mut summary = SummaryEvent {
+            job_id: JobId(uuid::Uuid::nil()),
+            job_state: JobState::Finished,
+            job_cost: 1,
+            completed: vec![url("a")],
+            cancelled: Vec::new(),
+            failed: vec![failed("b")],
+            crawl_budget: None,
+            stop_reason: StopReason::Exhausted,
+            start_url: "a".into(),
+            meta: serde_json::Value::Null,
+            finished_at: None,
+            round: 0,
+            name: None,
+            custom_id: None,
+        };
+        assert!(
+            !summary.mostly_failed(),
+            "exactly half is not more than half"
+        );
+        summary.failed.push(failed("c"));
+        assert!(summary.mostly_failed());
+        summary.completed.clear();
+        summary.failed.clear();
+        assert!(!summary.mostly_failed(), "a job without pages did not fail");
     }
 }

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::body_format::{ContentEncoding, ContentType};
 use crate::events::StopReason;
 use crate::kinds::{JobKind, SeedSource};
 
@@ -108,6 +109,30 @@ pub struct Callback {
     pub secret: String,
     #[serde(default)]
     pub payload: PayloadMode,
+    /// The delivery profile that shapes the requests; left out when `standard`, so
+    /// records stored before profiles existed read and write unchanged.
+    #[serde(
+        default = "standard_profile",
+        skip_serializing_if = "is_standard_profile"
+    )]
+    pub profile: String,
+    /// The body format; `None` keeps the profile's (JSON, or a form for `webscraper`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<ContentType>,
+    /// The body's compression; `None` keeps the profile's (none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_encoding: Option<ContentEncoding>,
+}
+
+/// The profile of a callback that names none.
+pub const STANDARD_PROFILE: &str = "standard";
+
+fn standard_profile() -> String {
+    STANDARD_PROFILE.to_string()
+}
+
+fn is_standard_profile(profile: &str) -> bool {
+    profile == STANDARD_PROFILE
 }
 
 impl Callback {
@@ -178,6 +203,12 @@ pub struct JobSpec {
     pub max_pages_per_host: Option<u64>,
     #[serde(default = "default_true")]
     pub respect_robots_txt: bool,
+    /// The job's name, which receivers may show (WebScraper.io's `sitemap_name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The caller's own id for the job, echoed to receivers (WebScraper.io's `custom_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_id: Option<String>,
 }
 
 impl JobSpec {

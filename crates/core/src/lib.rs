@@ -10,15 +10,18 @@
 //! It also holds the one retry helper ([`retry`]), because every crate above needs it and
 //! this is the only crate they all reach without depending upward.
 
+pub mod body_format;
 pub mod events;
 pub mod job;
 pub mod kinds;
 pub mod messages;
 pub mod names;
+pub mod results;
 pub mod retry;
 pub mod time;
 pub mod urlnorm;
 
+pub use body_format::{ContentEncoding, ContentType};
 pub use events::{
     CompletedUrl, FailedUrl, PageEvent, PageResponse, StartedEvent, StopReason, SummaryEvent,
     WebhookEvent,
@@ -30,3 +33,4 @@ pub use job::{
 pub use kinds::{JobKind, KindRules, RetryRule, SeedSource};
 pub use messages::{EventEnvelope, FetchTask, QueueMessage};
 pub use names::Namespace;
+pub use results::PageResult;

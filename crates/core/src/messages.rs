@@ -77,6 +77,10 @@ impl EventEnvelope {
 pub fn event_id_for(event: &WebhookEvent) -> String {
     match event {
         WebhookEvent::Started(e) => format!("msg_{}_started", e.job_id.0.simple()),
+        // A continued job's later summaries are new events, not repeats of the first.
+        WebhookEvent::Summary(e) if e.round > 0 => {
+            format!("msg_{}_finished_{}", e.job_id.0.simple(), e.round)
+        }
         WebhookEvent::Summary(e) => format!("msg_{}_finished", e.job_id.0.simple()),
         WebhookEvent::Page(e) => format!("msg_{}_page_{:016x}", e.job_id.0.simple(), fnv1a(&e.url)),
     }

@@ -290,6 +290,8 @@ fn endpoint(tenant: &Tenant, name: &str, url: &str) -> endpoints::Endpoint {
         events: vec![crawler_core::EventKind::Page],
         headers: Default::default(),
         payload: Default::default(),
+        content_type: Some(crawler_core::ContentType::Msgpack),
+        content_encoding: Some(crawler_core::ContentEncoding::Gzip),
         created_at_ms: 7,
     }
 }

@@ -40,6 +40,16 @@ pub struct DeliveryConfig {
     pub body_retention: Duration,
     pub public_base: String,
     pub summary_hold_max: Duration,
+    /// Percent applied to every profile's own retry delays and timeout
+    /// (`webhook_profile_timing_percent`): 100 in production, less in tests.
+    pub profile_timing_percent: u32,
+}
+
+impl DeliveryConfig {
+    /// A profile's duration as this configuration runs it.
+    fn profile_time(&self, duration: Duration) -> Duration {
+        duration * self.profile_timing_percent / 100
+    }
 }
 
 pub struct EventHandler {
@@ -135,7 +145,10 @@ impl EventHandler {
         }
         let timestamp = now_ms() / 1000;
         match pipeline::prepare(target, envelope, &shaped.body, timestamp) {
-            Ok(request) => Ok(pipeline::send(&self.client, target, request).await),
+            Ok(request) => {
+                let timeout = target.profile.timeout.map(|t| self.config.profile_time(t));
+                Ok(pipeline::send(&self.client, target, request, timeout).await)
+            }
             Err(error) => Ok(AttemptOutcome::unsent(error.to_string())),
         }
     }
@@ -211,7 +224,12 @@ impl EventHandler {
     /// documents it, so without quick retries), else the configured one.
     fn retry_policy(&self, target: &Target) -> Cow<'_, RetryPolicy> {
         match target.profile.retry_schedule {
-            Some(schedule) => Cow::Owned(RetryPolicy::new(schedule.to_vec())),
+            Some(schedule) => Cow::Owned(RetryPolicy::new(
+                schedule
+                    .iter()
+                    .map(|delay| self.config.profile_time(*delay))
+                    .collect(),
+            )),
             None => Cow::Borrowed(&self.config.policy),
         }
     }

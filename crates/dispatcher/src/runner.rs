@@ -83,6 +83,7 @@ fn build_handler(
             body_retention: Duration::from_secs(config.body_retention_sec),
             public_base: config.public_base_url(config.http_addr),
             summary_hold_max: config.summary_hold_max()?,
+            profile_timing_percent: config.webhook_profile_timing_percent,
         },
         events: EventsQueue::new(services.queue.clone(), &namespace),
         store: services.deliveries.clone(),

@@ -10,6 +10,7 @@ use crawler_core::{EventKind, PayloadMode};
 use crawler_deliveries::endpoints::Endpoint;
 use crawler_deliveries::EndpointKey;
 
+use crate::encoding::{Compression, Encoding};
 use crate::profiles::{self, DeliveryProfile};
 
 #[derive(Debug, Clone)]
@@ -25,6 +26,9 @@ pub struct Target {
     pub events: Vec<EventKind>,
     pub payload: PayloadMode,
     pub profile: &'static DeliveryProfile,
+    /// The body format: the endpoint's choice, else the profile's.
+    pub encoding: Encoding,
+    pub compression: Compression,
 }
 
 impl Target {
@@ -36,7 +40,17 @@ impl Target {
             tracing::warn!(profile = %endpoint.profile, "unknown webhook profile; sending as standard");
             profiles::standard()
         });
+        let encoding = endpoint
+            .content_type
+            .map(Encoding::from)
+            .filter(|chosen| profile.accepts(*chosen))
+            .unwrap_or(profile.encoding);
+        let compression = endpoint
+            .content_encoding
+            .map_or(profile.compression, Compression::from);
         Target {
+            encoding,
+            compression,
             endpoint: endpoint.key(),
             url: endpoint.url.clone(),
             secret: endpoint.secret.clone(),
@@ -60,6 +74,9 @@ mod tests {
             headers: [("X-Token".to_string(), "t".to_string())].into(),
             secret: "whsec_AAAA".into(),
             payload: PayloadMode::Thin,
+            profile: "standard".into(),
+            content_type: None,
+            content_encoding: None,
         };
         let tenant = crawler_deliveries::Tenant::new("owner");
         let target = Target::from_endpoint(&Endpoint::inline(tenant.clone(), &callback));
@@ -70,5 +87,41 @@ mod tests {
         assert_eq!(target.events, callback.events);
         assert_eq!(target.payload, PayloadMode::Thin);
         assert_eq!(target.profile.name, "standard");
+        assert_eq!(target.encoding, Encoding::Json);
+        assert_eq!(target.compression, Compression::None);
+    }
+
+    #[test]
+    fn the_endpoint_s_encoding_wins_unless_the_profile_cannot_take_it() {
+        let callback = crawler_core::Callback {
+            url: "http://hooks.test/in".into(),
+            events: vec![EventKind::Summary],
+            headers: Default::default(),
+            secret: "whsec_AAAA".into(),
+            payload: PayloadMode::Full,
+            profile: "standard".into(),
+            content_type: Some(crawler_core::ContentType::Msgpack),
+            content_encoding: Some(crawler_core::ContentEncoding::Gzip),
+        };
+        let tenant = crawler_deliveries::Tenant::new("owner");
+        let target = Target::from_endpoint(&Endpoint::inline(tenant.clone(), &callback));
+        assert_eq!(target.encoding, Encoding::Msgpack);
+        assert_eq!(target.compression, Compression::Gzip);
+
+        let mut form = callback.clone();
+        form.content_type = Some(crawler_core::ContentType::Form);
+        let target = Target::from_endpoint(&Endpoint::inline(tenant.clone(), &form));
+        assert_eq!(
+            target.encoding,
+            Encoding::Json,
+            "standard bodies are not flat"
+        );
+
+        let mut scraper = form;
+        scraper.profile = "webscraper".into();
+        scraper.content_type = None;
+        let target = Target::from_endpoint(&Endpoint::inline(tenant, &scraper));
+        assert_eq!(target.profile.name, "webscraper");
+        assert_eq!(target.encoding, Encoding::Form);
     }
 }

@@ -161,6 +161,8 @@ mod tests {
                 ignore_query_parameters: false,
                 max_pages_per_host: None,
                 respect_robots_txt: true,
+                name: None,
+                custom_id: None,
             },
             cost_per_page: 1,
             created_at_ms: 0,

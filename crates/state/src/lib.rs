@@ -33,7 +33,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use crawler_core::{FetchTask, JobId, JobRecord, JobStatus, StopReason, SummaryEvent};
+use crawler_core::{FetchTask, JobId, JobRecord, JobStatus, PageResult, StopReason, SummaryEvent};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, thiserror::Error)]
@@ -192,10 +192,45 @@ pub trait JobReads: Send + Sync + 'static {
     async fn summary(&self, job: JobId) -> Result<SummaryEvent, StateError>;
 }
 
+/// One page of a job's results and where the next one starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultsPage {
+    pub results: Vec<PageResult>,
+    /// The offset of the next page; `None` after the last.
+    pub next: Option<u64>,
+}
+
+/// What a job keeps of its pages, and the two steps that act on a whole job after it
+/// ended: continuing it with some pages fetched again, and purging it.
+#[async_trait]
+pub trait JobData: Send + Sync + 'static {
+    /// Stores the result of one page, replacing an earlier one of the same URL (a page
+    /// fetched again by a continuation, or a task redelivered after a crash).
+    async fn put_result(&self, job: JobId, result: &PageResult) -> Result<(), StateError>;
+
+    /// The results of the pages whose outcome is recorded, in the order they were
+    /// recorded: the `offset`-th outcome on, at most `limit` outcomes' worth. A caller
+    /// streams a whole job by following `next`, never holding more than one page.
+    async fn results(&self, job: JobId, offset: u64, limit: u64)
+        -> Result<ResultsPage, StateError>;
+
+    /// Reopens an ended job so that `tasks` (URLs it already fetched, at their depth) are
+    /// fetched again: each one's outcome is forgotten (a finished page gives its cost
+    /// back), its task is pending again with its cost reserved, and the job runs until
+    /// they are closed, when it ends with a new summary (`round` + 1). A failed page the
+    /// budget has no room for stays as it was. Returns the tasks to publish; nothing
+    /// changes, and none are returned, unless the job has ended.
+    async fn reopen(&self, job: JobId, tasks: &[FetchTask]) -> Result<Vec<FetchTask>, StateError>;
+
+    /// Deletes the job, its page results and its place in its owner's list. Returns
+    /// whether there was such a job.
+    async fn purge(&self, job: JobId) -> Result<bool, StateError>;
+}
+
 /// Every capability of the job store, as one object the roles share. A caller that only
 /// reads (the coordinator's status routes, caches of job records) can take a `JobReads`.
 #[async_trait]
-pub trait StateStore: JobLifecycle + JobReads {
+pub trait StateStore: JobLifecycle + JobReads + JobData {
     /// Whether the store is reachable right now.
     async fn is_ready(&self) -> bool;
 }

@@ -25,6 +25,8 @@ pub(crate) struct JobCounters {
     /// The first stop requested, if any.
     pub stop_reason: Option<StopReason>,
     pub finished_at: Option<u64>,
+    /// Continuations so far; the summary's `round`.
+    pub round: u32,
 }
 
 /// What `record_outcome` decided for one URL, kept so a repeated call answers the same.
@@ -129,6 +131,9 @@ pub(crate) fn build_summary<'a>(
         start_url: record.spec.start_url.clone(),
         meta: record.spec.meta.clone(),
         finished_at: counters.finished_at,
+        round: counters.round,
+        name: record.spec.name.clone(),
+        custom_id: record.spec.custom_id.clone(),
     }
 }
 

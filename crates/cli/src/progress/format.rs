@@ -259,6 +259,9 @@ mod tests {
             start_url: "http://a/".into(),
             meta: serde_json::Value::Null,
             finished_at: None,
+            round: 0,
+            name: None,
+            custom_id: None,
         }
     }
 

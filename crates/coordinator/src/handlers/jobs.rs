@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use crawler_core::{JobId, JobStatus, StopReason};
 use serde::Serialize;
@@ -52,20 +53,26 @@ pub async fn status(
 
 /// Cancels gracefully: pages in flight finish, nothing new is fetched, the data is kept.
 /// Cancelling twice, or cancelling an ended job, changes nothing and answers the status.
+/// With `?purge=true` the job and its data are deleted instead
+/// ([`super::continuation::purge`]).
 pub async fn cancel(
     State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-) -> Result<Json<JobStatus>, ApiError> {
-    let caller = app.caller(&headers, &query_map(query.as_deref()))?;
+) -> Result<Response, ApiError> {
+    let query = query_map(query.as_deref());
+    let caller = app.caller(&headers, &query)?;
     let id = owned_job(&app, &caller, &id).await?;
+    if query.get("purge").is_some_and(|v| v == "true" || v == "1") {
+        return super::continuation::purge(&app, id).await;
+    }
     app.services
         .state
         .request_stop(id, StopReason::Cancelled)
         .await?;
     tracing::info!(job = %id, "cancel requested");
-    current_status(&app, id).await
+    Ok(current_status(&app, id).await?.into_response())
 }
 
 #[derive(Debug, Serialize)]

@@ -1,9 +1,11 @@
 //! Request handlers, one module per concern.
 
+pub mod continuation;
 pub mod deliveries;
 pub mod delivery_log;
 pub mod health;
 pub mod jobs;
+pub mod results;
 pub mod schedule_view;
 pub mod schedules;
 pub mod submit;

@@ -1,12 +1,14 @@
-//! The `callback` object: where and how a job's webhooks go.
+//! The `callback` object: where and how a job's webhooks go. HasData's `webhook` object is
+//! the same with another default profile (see [`webhook`]).
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use crawler_core::{Callback, EventKind, PayloadMode};
+use crawler_dispatcher::profiles::DeliveryProfile;
 use serde_json::Value;
 use url::Url;
 
-use super::fields;
+use super::{delivery, fields};
 use crate::error::ApiError;
 
 /// Standard Webhooks secrets are `whsec_` followed by base64 of the key bytes.
@@ -26,7 +28,26 @@ fn reserved_header(name: &str) -> bool {
         )
 }
 
-pub fn callback(value: &Value) -> Result<Callback, ApiError> {
+/// The `webhook` object HasData's clients send (`{url, events, headers}`): a callback
+/// whose profile is `hasdata` unless it names another, and whose errors name `webhook.*`.
+pub fn webhook(value: &Value) -> Result<Callback, ApiError> {
+    let mut object = value
+        .as_object()
+        .cloned()
+        .ok_or_else(|| ApiError::bad_request("webhook", "webhook must be an object"))?;
+    object
+        .entry("type")
+        .or_insert_with(|| Value::String("webhook".into()));
+    callback(&Value::Object(object), "hasdata").map_err(|mut error| {
+        let renamed = |text: &str| text.replace("callback", "webhook");
+        error.field = error.field.as_deref().map(renamed);
+        error.message = renamed(&error.message);
+        error
+    })
+}
+
+/// A `callback` object, of `default_profile` unless it names another.
+pub fn callback(value: &Value, default_profile: &str) -> Result<Callback, ApiError> {
     let object = value
         .as_object()
         .ok_or_else(|| ApiError::bad_request("callback", "callback must be an object"))?;
@@ -41,10 +62,13 @@ pub fn callback(value: &Value) -> Result<Callback, ApiError> {
         get("url")
             .ok_or_else(|| ApiError::bad_request("callback.url", "callback.url is required"))?,
     )?;
+    let profile = delivery::profile("callback", get("profile"), default_profile)?;
     let events = match get("events") {
-        Some(v) => events(v)?,
+        Some(v) => events(v, profile)?,
         None => EventKind::defaults(),
     };
+    let content_type = delivery::content_type("callback", get("content_type"), profile)?;
+    let content_encoding = delivery::content_encoding("callback", get("content_encoding"))?;
     let headers = match get("headers") {
         Some(v) => fields::header_map("callback.headers", v, reserved_header)?,
         None => Default::default(),
@@ -66,6 +90,9 @@ pub fn callback(value: &Value) -> Result<Callback, ApiError> {
         headers,
         secret,
         payload,
+        profile: profile.name.to_string(),
+        content_type,
+        content_encoding,
     })
 }
 
@@ -83,19 +110,23 @@ fn webhook_url(value: &Value) -> Result<Url, ApiError> {
     Ok(url)
 }
 
-fn events(value: &Value) -> Result<Vec<EventKind>, ApiError> {
+fn events(value: &Value, profile: &DeliveryProfile) -> Result<Vec<EventKind>, ApiError> {
     let field = "callback.events";
     let names = value
         .as_array()
         .ok_or_else(|| ApiError::bad_request(field, format!("{field} must be an array")))?;
     let mut kinds = Vec::new();
     for name in names {
-        let kind = name.as_str().and_then(EventKind::parse).ok_or_else(|| {
-            ApiError::bad_request(
-                field,
-                format!("{field} may contain only crawl.started, crawl.page and crawl.finished, not {name}"),
-            )
-        })?;
+        let kind = name
+            .as_str()
+            .and_then(|name| delivery::event_kind(name, profile))
+            .ok_or_else(|| {
+                let known = delivery::event_names(profile);
+                ApiError::bad_request(
+                    field,
+                    format!("{field} may contain only {known}, not {name}"),
+                )
+            })?;
         if !kinds.contains(&kind) {
             kinds.push(kind);
         }

@@ -5,6 +5,7 @@
 
 mod api_params;
 mod callback;
+mod delivery;
 mod fields;
 pub mod schedule;
 #[cfg(test)]
@@ -24,6 +25,8 @@ use crate::request::CrawlRequest;
 
 /// Longest timeout a job may ask for: 30 days.
 pub const MAX_TIMEOUT_SEC: u64 = 30 * 24 * 3600;
+/// Longest `name` or `custom_id` a job may have.
+pub const MAX_NAME_CHARS: usize = 256;
 /// Deepest crawl a free plan may ask for.
 pub const FREE_PLAN_MAX_DEPTH: u64 = 1;
 
@@ -77,11 +80,17 @@ pub fn job_spec(request: &CrawlRequest, rules: &Rules, plan: Plan) -> Result<Job
         Some(v) => api_params::api_params(v, &rules.proxy_countries)?,
         None => api_params::api_params(&Value::Object(Default::default()), &rules.proxy_countries)?,
     };
-    let callback = request
-        .callback
-        .as_ref()
-        .map(callback::callback)
-        .transpose()?;
+    let callback = match (&request.callback, &request.webhook) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_request(
+                "webhook",
+                "give either callback or webhook (HasData's form of it), not both",
+            ))
+        }
+        (Some(v), None) => Some(callback::callback(v, crawler_core::job::STANDARD_PROFILE)?),
+        (None, Some(v)) => Some(callback::webhook(v)?),
+        (None, None) => None,
+    };
     let flag = |field: &str, value: &Option<Value>, default: bool| {
         value
             .as_ref()
@@ -109,6 +118,8 @@ pub fn job_spec(request: &CrawlRequest, rules: &Rules, plan: Plan) -> Result<Job
         )?,
         max_pages_per_host: max_pages_per_host(request)?,
         respect_robots_txt: flag("respect_robots_txt", &request.respect_robots_txt, true)?,
+        name: delivery::short_text("name", request.name.as_ref(), MAX_NAME_CHARS)?,
+        custom_id: delivery::short_text("custom_id", request.custom_id.as_ref(), MAX_NAME_CHARS)?,
     })
 }
 

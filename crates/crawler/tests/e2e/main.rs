@@ -8,6 +8,8 @@
 //! - `webhooks`: delivery by the dispatcher, signed, retried and dead-lettered, its log,
 //!   redelivery and flow control;
 //! - `plain_receivers`: a 500-page crawl into a one-thread receiver with a backlog of 5;
+//! - `profiles`: receivers written from HasData's and WebScraper.io's documentation, body
+//!   encodings, results downloads, continuations and purges, on both deployments;
 //! - `schedules`: scheduled crawls through the API on both deployments, and due runs of
 //!   stored schedules started by the coordinator or the `scheduler` role.
 //!
@@ -27,6 +29,7 @@ mod crawl;
 mod edge_cases;
 mod plain_receivers;
 mod politeness;
+mod profiles;
 mod schedules;
 mod support;
 mod webhooks;

@@ -39,6 +39,8 @@ fn crawl_of(start_url: String) -> JobSpec {
         ignore_query_parameters: false,
         max_pages_per_host: None,
         respect_robots_txt: true,
+        name: None,
+        custom_id: None,
     }
 }
 

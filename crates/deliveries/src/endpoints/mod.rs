@@ -18,7 +18,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use crawler_core::{Callback, EventKind, PayloadMode};
+use crawler_core::{Callback, ContentEncoding, ContentType, EventKind, PayloadMode};
 use serde::{Deserialize, Serialize};
 
 use crate::{DeliveryBackend, StoreError};
@@ -90,6 +90,12 @@ pub struct Endpoint {
     pub headers: BTreeMap<String, String>,
     #[serde(default)]
     pub payload: PayloadMode,
+    /// The body format; `None` keeps the profile's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<ContentType>,
+    /// The body's compression; `None` keeps the profile's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_encoding: Option<ContentEncoding>,
     #[serde(default)]
     pub created_at_ms: u64,
 }
@@ -102,10 +108,12 @@ impl Endpoint {
             name: None,
             url: callback.url.clone(),
             secret: callback.secret.clone(),
-            profile: default_profile(),
+            profile: callback.profile.clone(),
             events: callback.events.clone(),
             headers: callback.headers.clone(),
             payload: callback.payload,
+            content_type: callback.content_type,
+            content_encoding: callback.content_encoding,
             created_at_ms: 0,
         }
     }
@@ -159,4 +167,22 @@ fn name_of(endpoint: &Endpoint) -> Result<&str, StoreError> {
         .name
         .as_deref()
         .ok_or_else(|| StoreError::Backend("only named endpoints are stored".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endpoint_stored_before_encodings_reads_with_its_profile_s() {
+        let stored = r#"{"tenant":"t","name":"hook","url":"http://a.test/","secret":"whsec_c2VjcmV0","events":["crawl.page"]}"#;
+        let endpoint: Endpoint = serde_json::from_str(stored).unwrap();
+        assert_eq!(endpoint.profile, DEFAULT_PROFILE);
+        assert_eq!(
+            (endpoint.content_type, endpoint.content_encoding),
+            (None, None)
+        );
+        let written = serde_json::to_value(&endpoint).unwrap();
+        assert!(written.get("content_type").is_none());
+    }
 }

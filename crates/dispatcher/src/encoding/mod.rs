@@ -1,13 +1,17 @@
 //! Body encodings: how a shaped body becomes the bytes of a request, and which headers
 //! describe those bytes to the receiver.
 //!
-//! A profile names one [`Encoding`] (the body format) and one [`Compression`] (applied to
-//! the encoded bytes). Adding an encoding means one module in this folder, one variant of
-//! [`Encoding`] and its two match arms; nothing outside this folder changes.
+//! A profile names a default [`Encoding`] (the body format) and [`Compression`] (applied
+//! to the encoded bytes); an endpoint may choose others (`content_type`,
+//! `content_encoding`). Adding an encoding means one module in this folder, one variant of
+//! [`Encoding`] and its match arms; nothing outside this folder changes.
 
+pub mod form;
+pub mod gzip;
 pub mod json;
+pub mod msgpack;
 
-use crawler_core::WebhookEvent;
+use crawler_core::{ContentEncoding, ContentType, WebhookEvent};
 use reqwest::header::{HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE};
 use serde::{Serialize, Serializer};
 
@@ -36,6 +40,14 @@ impl Serialize for Body {
 pub enum EncodeError {
     #[error("cannot encode the body as JSON: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("cannot encode the body as MessagePack: {0}")]
+    Msgpack(#[from] rmp_serde::encode::Error),
+    #[error("cannot encode the body as a form: {0}")]
+    Form(#[from] serde_urlencoded::ser::Error),
+    #[error("a form body must be a flat object; this profile's bodies are not")]
+    NotFlat,
+    #[error("cannot gzip the body: {0}")]
+    Gzip(std::io::Error),
 }
 
 /// The format of a request body.
@@ -43,6 +55,10 @@ pub enum EncodeError {
 pub enum Encoding {
     /// `application/json` ([`json`]).
     Json,
+    /// `application/msgpack` ([`msgpack`]).
+    Msgpack,
+    /// `application/x-www-form-urlencoded` ([`form`]), for flat bodies only.
+    Form,
 }
 
 impl Encoding {
@@ -50,12 +66,26 @@ impl Encoding {
     pub fn content_type(self) -> &'static str {
         match self {
             Encoding::Json => json::CONTENT_TYPE,
+            Encoding::Msgpack => msgpack::CONTENT_TYPE,
+            Encoding::Form => form::CONTENT_TYPE,
         }
     }
 
     pub fn encode(self, body: &Body) -> Result<Vec<u8>, EncodeError> {
         match self {
             Encoding::Json => json::encode(body),
+            Encoding::Msgpack => msgpack::encode(body),
+            Encoding::Form => form::encode(body),
+        }
+    }
+}
+
+impl From<ContentType> for Encoding {
+    fn from(choice: ContentType) -> Self {
+        match choice {
+            ContentType::Json => Encoding::Json,
+            ContentType::Msgpack => Encoding::Msgpack,
+            ContentType::Form => Encoding::Form,
         }
     }
 }
@@ -65,6 +95,8 @@ impl Encoding {
 pub enum Compression {
     /// The bytes go as they are, with no `content-encoding` header.
     None,
+    /// gzip ([`gzip`]).
+    Gzip,
 }
 
 impl Compression {
@@ -72,12 +104,23 @@ impl Compression {
     pub fn content_encoding(self) -> Option<&'static str> {
         match self {
             Compression::None => None,
+            Compression::Gzip => Some(gzip::CONTENT_ENCODING),
         }
     }
 
     pub fn compress(self, bytes: Vec<u8>) -> Result<Vec<u8>, EncodeError> {
         match self {
             Compression::None => Ok(bytes),
+            Compression::Gzip => gzip::compress(&bytes),
+        }
+    }
+}
+
+impl From<ContentEncoding> for Compression {
+    fn from(choice: ContentEncoding) -> Self {
+        match choice {
+            ContentEncoding::Identity => Compression::None,
+            ContentEncoding::Gzip => Compression::Gzip,
         }
     }
 }
@@ -119,6 +162,33 @@ mod tests {
         assert_eq!(
             encoded.headers(),
             vec![(CONTENT_TYPE, HeaderValue::from_static("application/json"))]
+        );
+    }
+
+    #[test]
+    fn gzipped_msgpack_says_both() {
+        let encoded = Encoded {
+            bytes: Vec::new(),
+            encoding: Encoding::Msgpack,
+            compression: Compression::Gzip,
+        };
+        assert_eq!(
+            encoded.headers(),
+            vec![
+                (
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/msgpack")
+                ),
+                (CONTENT_ENCODING, HeaderValue::from_static("gzip")),
+            ]
+        );
+        assert_eq!(
+            Encoding::from(ContentType::Form).content_type(),
+            form::CONTENT_TYPE
+        );
+        assert_eq!(
+            Compression::from(ContentEncoding::Identity),
+            Compression::None
         );
     }
 

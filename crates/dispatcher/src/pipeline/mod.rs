@@ -51,7 +51,7 @@ pub fn prepare(
     body: &Body,
     timestamp: u64,
 ) -> Result<Request, PrepareError> {
-    let encoded = encode::encode(target.profile, body)?;
+    let encoded = encode::encode(target, body)?;
     let message = sign::Message {
         id: &envelope.event_id,
         timestamp,

@@ -1,5 +1,8 @@
 //! Step 5: the HTTP POST, through the [`WebhookClient`] that guards private networks and
-//! follows redirects, with the profile's timeout when it has one.
+//! follows redirects, within `timeout` when one is given (the profile's, as the caller
+//! scales it), else the client's.
+
+use std::time::Duration;
 
 use reqwest::header::HeaderMap;
 
@@ -13,21 +16,19 @@ pub struct Request {
     pub body: Vec<u8>,
 }
 
-pub async fn send(client: &WebhookClient, target: &Target, request: Request) -> AttemptOutcome {
+pub async fn send(
+    client: &WebhookClient,
+    target: &Target,
+    request: Request,
+    timeout: Option<Duration>,
+) -> AttemptOutcome {
     client
-        .post_within(
-            &target.url,
-            request.headers,
-            request.body,
-            target.profile.timeout,
-        )
+        .post_within(&target.url, request.headers, request.body, timeout)
         .await
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use reqwest::header::HeaderValue;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
@@ -79,7 +80,7 @@ mod tests {
             body: br#"{"a":1}"#.to_vec(),
         };
         let client = WebhookClient::new(Duration::from_secs(5), true).unwrap();
-        let outcome = send(&client, &target, request).await;
+        let outcome = send(&client, &target, request, None).await;
         assert!(outcome.succeeded(), "{outcome:?}");
         assert_eq!(outcome.status, Some(200));
         let seen = String::from_utf8(server.await.unwrap()).unwrap();

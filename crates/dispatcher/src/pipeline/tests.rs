@@ -32,6 +32,8 @@ pub(crate) fn target() -> Target {
         events: vec![EventKind::Started, EventKind::Page, EventKind::Summary],
         payload: PayloadMode::Full,
         profile: profiles::standard(),
+        encoding: crate::encoding::Encoding::Json,
+        compression: crate::encoding::Compression::None,
     }
 }
 
@@ -94,6 +96,9 @@ fn summary_event() -> WebhookEvent {
         start_url: "http://site.test/".into(),
         meta: serde_json::Value::Null,
         finished_at: Some(1_700_000_000_000),
+        round: 0,
+        name: None,
+        custom_id: None,
     })
 }
 

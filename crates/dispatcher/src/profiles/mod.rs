@@ -6,7 +6,9 @@
 //! signed, which headers go with it, and the retries and timeout it wants by default.
 //! Adding a profile means one module here and one row in [`PROFILES`].
 
+mod hasdata;
 mod standard;
+mod webscraper;
 
 use std::time::Duration;
 
@@ -51,10 +53,27 @@ impl DeliveryProfile {
     pub fn delivers(&self, kind: EventKind) -> bool {
         self.event_name(kind).is_some()
     }
+
+    /// The event kind this profile calls `name`, for endpoints that list events by the
+    /// names their receivers know.
+    pub fn kind_named(&self, name: &str) -> Option<EventKind> {
+        self.events
+            .iter()
+            .find(|(_, known)| *known == name)
+            .map(|(kind, _)| *kind)
+    }
+
+    /// Whether an endpoint of this profile may choose `encoding`. JSON and MessagePack
+    /// write any body; a form only a flat one, which is what profiles whose own encoding
+    /// is a form make.
+    pub fn accepts(&self, encoding: Encoding) -> bool {
+        encoding != Encoding::Form || self.encoding == Encoding::Form
+    }
 }
 
 /// Every profile, looked up by name.
-static PROFILES: &[&DeliveryProfile] = &[&standard::PROFILE];
+static PROFILES: &[&DeliveryProfile] =
+    &[&standard::PROFILE, &hasdata::PROFILE, &webscraper::PROFILE];
 
 /// The profile called `name`.
 pub fn profile(name: &str) -> Option<&'static DeliveryProfile> {

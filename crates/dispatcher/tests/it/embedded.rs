@@ -105,6 +105,9 @@ impl World {
                 headers: Default::default(),
                 secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
                 payload: PayloadMode::Full,
+                profile: "standard".into(),
+                content_type: None,
+                content_encoding: None,
             }),
             meta: serde_json::Value::Null,
             timeout_sec: 600,
@@ -113,6 +116,8 @@ impl World {
             ignore_query_parameters: false,
             max_pages_per_host: None,
             respect_robots_txt: true,
+            name: None,
+            custom_id: None,
         };
         let record = JobRecord {
             job_id,

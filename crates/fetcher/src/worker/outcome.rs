@@ -1,7 +1,7 @@
 //! Steps 2 to 5 of a task (see `task.rs`): admit the page's links, record its outcome,
 //! publish its page event, close it, and publish the summary when that ended the job.
 
-use crawler_core::{EventEnvelope, EventKind, FetchTask, PageResponse, WebhookEvent};
+use crawler_core::{EventEnvelope, EventKind, FetchTask, PageResponse, PageResult, WebhookEvent};
 use crawler_state::PageOutcome;
 
 use super::events::{page_event, response_of, PageFacts};
@@ -80,6 +80,11 @@ impl TaskRunner {
         event: Option<EventFacts>,
     ) -> Result<(), StepError> {
         let state = self.services.state.as_ref();
+        if let Some(facts) = &event {
+            // Stored before the outcome, so a page listed as done always has its result.
+            let result = page_result(task, &outcome, facts);
+            state.put_result(task.job_id, &result).await?;
+        }
         let recorded = state
             .record_outcome(task.job_id, &task.url, &outcome)
             .await?;
@@ -158,5 +163,26 @@ impl TaskRunner {
             .publish([EventEnvelope::new(event)])
             .await?;
         Ok(())
+    }
+}
+
+/// What the results download keeps of a fetched or failed page.
+fn page_result(task: &FetchTask, outcome: &PageOutcome, facts: &EventFacts) -> PageResult {
+    let (final_url, response, fail_reason) = facts;
+    PageResult {
+        url: task.url.clone(),
+        status: match outcome {
+            PageOutcome::Finished => "finished",
+            _ => "failed",
+        }
+        .to_string(),
+        status_code: response.as_ref().map(|r| r.status_code),
+        depth: task.depth,
+        final_url: final_url.clone(),
+        fail_reason: fail_reason.clone(),
+        body: response.as_ref().and_then(|r| r.body.clone()),
+        base64_encoded_body: response
+            .as_ref()
+            .and_then(|r| r.base64_encoded_body.clone()),
     }
 }

@@ -35,6 +35,8 @@ pub fn spec() -> JobSpec {
         ignore_query_parameters: false,
         max_pages_per_host: None,
         respect_robots_txt: true,
+        name: None,
+        custom_id: None,
         kind: Default::default(),
         urls: Vec::new(),
     }

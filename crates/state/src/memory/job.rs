@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
-use crawler_core::{FetchTask, JobRecord, StopReason};
+use crawler_core::{FetchTask, JobRecord, PageResult, StopReason};
 
 use crate::snapshot::{JobCounters, StoredOutcome};
 use crate::{PageOutcome, Recorded};
@@ -31,6 +31,8 @@ pub(super) struct JobEntry {
     host_pages: HashMap<String, HashSet<String>>,
     /// Pending tasks per depth; only depths with some are kept.
     pending_by_depth: BTreeMap<u32, u64>,
+    /// URL -> what the results download shows of the page.
+    pub results: HashMap<String, PageResult>,
 }
 
 impl JobEntry {
@@ -58,6 +60,7 @@ impl JobEntry {
             redirects: HashMap::new(),
             host_pages: HashMap::new(),
             pending_by_depth: BTreeMap::new(),
+            results: HashMap::new(),
         };
         entry.seeds = entry.admit_unseen(&seeds, false);
         entry
@@ -212,6 +215,45 @@ impl JobEntry {
         }
         urls.insert(url.to_owned());
         true
+    }
+
+    /// See `JobData::reopen`; the same rules as `reopen.lua`.
+    pub fn reopen(&mut self, tasks: &[FetchTask]) -> Vec<FetchTask> {
+        if !self.counters.ended {
+            return Vec::new();
+        }
+        let per_page = self.record.cost_per_page;
+        let mut reopened = Vec::new();
+        for task in tasks {
+            let Some(prior) = self.outcomes.get(&task.url) else {
+                continue;
+            };
+            match prior.outcome {
+                PageOutcome::Finished => {
+                    self.counters.completed = self.counters.completed.saturating_sub(1);
+                    self.counters.cost = self.counters.cost.saturating_sub(prior.credits);
+                }
+                PageOutcome::Failed { .. } if self.has_room() => {
+                    self.reserved += per_page;
+                    self.counters.failed = self.counters.failed.saturating_sub(1);
+                }
+                PageOutcome::Failed { .. } | PageOutcome::Cancelled => continue,
+            }
+            self.outcomes.remove(&task.url);
+            self.outcome_order.retain(|url| *url != task.url);
+            self.closed.remove(&task.url);
+            self.admissions.remove(&task.url);
+            self.add_pending(task);
+            reopened.push(task.clone());
+        }
+        if !reopened.is_empty() {
+            self.counters.ended = false;
+            self.counters.finished_at = None;
+            self.counters.stop_reason = None;
+            self.counters.round += 1;
+            self.ended_by = None;
+        }
+        reopened
     }
 
     pub fn mark_started(&mut self) -> bool {

@@ -11,12 +11,13 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
-use crawler_core::{FetchTask, JobId, JobRecord, JobStatus, StopReason, SummaryEvent};
+use crawler_core::{FetchTask, JobId, JobRecord, JobStatus, PageResult, StopReason, SummaryEvent};
 
 use self::job::JobEntry;
 use crate::snapshot::{build_status, build_summary};
 use crate::{
-    JobControl, JobLifecycle, JobPage, JobReads, PageOutcome, Recorded, StateError, StateStore,
+    JobControl, JobData, JobLifecycle, JobPage, JobReads, PageOutcome, Recorded, ResultsPage,
+    StateError, StateStore,
 };
 
 #[derive(Default)]
@@ -186,6 +187,63 @@ impl JobReads for MemoryStore {
             let overflow = entry.overflow.iter().map(|task| task.url.clone()).collect();
             build_summary(&entry.record, &entry.counters, outcomes, overflow)
         })
+    }
+}
+
+#[async_trait]
+impl JobData for MemoryStore {
+    async fn put_result(&self, job: JobId, result: &PageResult) -> Result<(), StateError> {
+        self.with_job(job, |entry| {
+            entry.results.insert(result.url.clone(), result.clone());
+        })
+    }
+
+    async fn results(
+        &self,
+        job: JobId,
+        offset: u64,
+        limit: u64,
+    ) -> Result<ResultsPage, StateError> {
+        self.with_job(job, |entry| {
+            let start = usize::try_from(offset).unwrap_or(usize::MAX);
+            let window: Vec<&String> = entry
+                .outcome_order
+                .iter()
+                .skip(start)
+                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                .collect();
+            let more = start.saturating_add(window.len()) < entry.outcome_order.len();
+            ResultsPage {
+                results: window
+                    .iter()
+                    .filter_map(|url| entry.results.get(*url).cloned())
+                    .collect(),
+                next: more.then(|| offset + window.len() as u64),
+            }
+        })
+        .or_else(|error| match error {
+            // A purged or unknown job has no results, as in Redis.
+            StateError::NoSuchJob => Ok(ResultsPage {
+                results: Vec::new(),
+                next: None,
+            }),
+            other => Err(other),
+        })
+    }
+
+    async fn reopen(&self, job: JobId, tasks: &[FetchTask]) -> Result<Vec<FetchTask>, StateError> {
+        self.with_job(job, |entry| entry.reopen(tasks))
+    }
+
+    async fn purge(&self, job: JobId) -> Result<bool, StateError> {
+        let mut jobs = self.lock();
+        let Some(entry) = jobs.by_id.remove(&job) else {
+            return Ok(false);
+        };
+        if let Some(index) = jobs.by_owner.get_mut(&entry.record.owner) {
+            index.remove(&(entry.record.created_at_ms, job));
+        }
+        Ok(true)
     }
 }
 

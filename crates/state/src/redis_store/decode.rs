@@ -69,5 +69,6 @@ pub(super) fn counters(
         ended: state == "ended",
         stop_reason,
         finished_at,
+        round: u32::try_from(count("round")?).unwrap_or(u32::MAX),
     }))
 }

@@ -11,6 +11,7 @@
 //! restarts. Every call is bounded by a timeout, so a Redis that stopped answering makes
 //! callers fail fast with [`StateError::Unavailable`] (transient) rather than hang.
 
+mod data;
 mod decode;
 mod keys;
 mod reads;

@@ -12,6 +12,8 @@ pub(super) struct Scripts {
     pub claim_redirect: Script,
     pub mark_started: Script,
     pub claim_host_slot: Script,
+    pub reopen: Script,
+    pub purge: Script,
 }
 
 impl Scripts {
@@ -25,6 +27,8 @@ impl Scripts {
             claim_redirect: Script::new(include_str!("scripts/claim_redirect.lua")),
             mark_started: Script::new(include_str!("scripts/mark_started.lua")),
             claim_host_slot: Script::new(include_str!("scripts/claim_host_slot.lua")),
+            reopen: Script::new(include_str!("scripts/reopen.lua")),
+            purge: Script::new(include_str!("scripts/purge.lua")),
         }
     }
 }

@@ -3,6 +3,7 @@
 mod api_params;
 mod callback;
 mod job;
+mod profiles;
 mod schedule;
 
 use axum::http::StatusCode;

@@ -169,6 +169,8 @@ impl Harness {
                 ignore_query_parameters: false,
                 max_pages_per_host: None,
                 respect_robots_txt: true,
+                name: None,
+                custom_id: None,
             },
             cost_per_page: 1,
             created_at_ms: now_ms(),
@@ -261,6 +263,9 @@ pub fn callback(url: &str, events: &[EventKind]) -> Callback {
         headers: BTreeMap::new(),
         secret: SECRET.to_string(),
         payload: PayloadMode::Full,
+        profile: "standard".into(),
+        content_type: None,
+        content_encoding: None,
     }
 }
 
@@ -307,6 +312,9 @@ pub fn summary(job: JobId, paths: &[&str]) -> WebhookEvent {
         start_url: "http://site.test/".into(),
         meta: serde_json::json!({"test": true}),
         finished_at: Some(now_ms()),
+        round: 0,
+        name: None,
+        custom_id: None,
     })
 }
 

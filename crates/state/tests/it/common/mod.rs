@@ -40,6 +40,8 @@ pub fn record(
             ignore_query_parameters: false,
             max_pages_per_host: None,
             respect_robots_txt: true,
+            name: None,
+            custom_id: None,
         },
         cost_per_page,
         created_at_ms,
@@ -114,6 +116,10 @@ macro_rules! conformance_suite {
             a_multi_seed_job_ends_once_every_seed_is_closed,
             concurrent_admissions_respect_the_budget,
             concurrent_crawl_never_overspends_and_ends_once,
+            results_page_through_the_recorded_pages_in_order,
+            reopen_fetches_pages_again_and_ends_with_a_new_round,
+            reopen_keeps_failed_pages_the_budget_has_no_room_for,
+            purge_deletes_the_job_and_its_results,
         );
     };
     (@tests $make_store:path; $($name:ident),* $(,)?) => {

@@ -3,12 +3,14 @@
 
 mod admission;
 mod concurrency;
+mod data;
 mod lifecycle;
 mod reads;
 mod seeds;
 
 pub use admission::*;
 pub use concurrency::*;
+pub use data::*;
 pub use lifecycle::*;
 pub use reads::*;
 pub use seeds::*;
