@@ -18,6 +18,8 @@ pub struct CrawlRequest {
     pub crawl_budget: Option<Value>,
     pub api_params: Option<Value>,
     pub callback: Option<Value>,
+    /// A stored endpoint of the caller's project and environment, instead of `callback`.
+    pub webhook_name: Option<Value>,
     pub meta: Option<Value>,
     pub timeout_sec: Option<Value>,
     pub scope: Option<Value>,

@@ -10,7 +10,7 @@ use axum::{middleware, Router};
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::handlers::{deliveries, health, jobs, submit};
+use crate::handlers::{deliveries, health, jobs, submit, webhooks};
 use crate::metrics;
 
 /// Largest request body accepted; a job description is a few kilobytes at most.
@@ -40,6 +40,15 @@ pub fn router_over(state: Arc<AppState>) -> Router {
         )
         .route("/v1/crawls/{id}/pages", get(deliveries::page_body))
         .route("/v1/webhooks/reenable", post(deliveries::reenable))
+        .route("/v1/webhooks", post(webhooks::create).get(webhooks::list))
+        .route(
+            "/v1/webhooks/{name}",
+            get(webhooks::get)
+                .patch(webhooks::update)
+                .delete(webhooks::delete),
+        )
+        .route("/v1/webhooks/{name}/enable", post(webhooks::enable))
+        .route("/v1/webhooks/{name}/test", post(webhooks::test))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::events::StopReason;
 use crate::kinds::{JobKind, SeedSource};
+use crate::tenant::Tenant;
 
 /// A job's identifier, a UUID on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -165,6 +166,15 @@ pub struct JobSpec {
     pub api_params: ApiParams,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback: Option<Callback>,
+    /// The stored endpoint of the job's tenant its events go to, instead of a `callback`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_name: Option<String>,
+    /// The project and environment of the key that submitted the job: whose endpoints
+    /// `webhook_name` and the inline callback's health belong to. In the spec rather than
+    /// the record so that a schedule's runs keep it. Left out when it is the default, so
+    /// records stored before tenants existed read and write unchanged.
+    #[serde(default, skip_serializing_if = "Tenant::is_default")]
+    pub tenant: Tenant,
     #[serde(default)]
     pub meta: serde_json::Value,
     pub timeout_sec: u64,
@@ -292,5 +302,22 @@ mod tests {
         let mut fetch = batch.clone();
         fetch.kind = JobKind::Fetch;
         assert_eq!(fetch.seed_urls(), vec!["https://example.com/"]);
+    }
+
+    #[test]
+    fn a_tenant_and_a_webhook_name_round_trip_and_old_records_read_as_the_default_tenant() {
+        let old: JobSpec = serde_json::from_str(STORED_CRAWL).unwrap();
+        assert!(old.tenant.is_default());
+        assert_eq!(old.webhook_name, None);
+        let mut named = old.clone();
+        named.tenant = Tenant::new("shop", "test");
+        named.webhook_name = Some("orders".into());
+        let json = serde_json::to_value(&named).unwrap();
+        assert_eq!(
+            json["tenant"],
+            serde_json::json!({"project": "shop", "env": "test"})
+        );
+        assert_eq!(json["webhook_name"], "orders");
+        assert_eq!(serde_json::from_value::<JobSpec>(json).unwrap(), named);
     }
 }

@@ -16,6 +16,7 @@ pub mod kinds;
 pub mod messages;
 pub mod names;
 pub mod retry;
+pub mod tenant;
 pub mod time;
 pub mod urlnorm;
 
@@ -30,3 +31,4 @@ pub use job::{
 pub use kinds::{JobKind, KindRules, RetryRule, SeedSource};
 pub use messages::{EventEnvelope, FetchTask, QueueMessage};
 pub use names::Namespace;
+pub use tenant::Tenant;

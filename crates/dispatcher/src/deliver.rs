@@ -68,12 +68,17 @@ impl EventHandler {
                 return Ok(Handled::SummaryDeferred);
             }
         }
-        if self.store.endpoint_health(&target.endpoint).await?.disabled {
+        let health = self.store.endpoint_health(&target.endpoint).await?;
+        if health.disabled {
             self.dead_letter(&envelope, &target, DeadReason::EndpointDisabled)
                 .await?;
             self.first_attempt_done(&envelope).await?;
             return Ok(Handled::DeadLettered(DeadReason::EndpointDisabled));
         }
+        let target = Target {
+            consecutive_failures: health.consecutive_failures,
+            ..(*target).clone()
+        };
 
         let started_ms = now_ms();
         let outcome = self.attempt(&envelope, &target).await?;
@@ -91,11 +96,13 @@ impl EventHandler {
             self.store
                 .mark_delivered(envelope.job_id, &envelope.event_id)
                 .await?;
-            self.store.record_endpoint_success(&target.endpoint).await?;
+            self.store
+                .record_endpoint_success(&target.endpoint, &attempt)
+                .await?;
             self.first_attempt_done(&envelope).await?;
             return Ok(Handled::Delivered);
         }
-        self.failed(&envelope, &target, &outcome).await
+        self.failed(&envelope, &target, &outcome, &attempt).await
     }
 
     /// Runs the pipeline once: shape, store a left-out body, encode and sign, send.
@@ -131,13 +138,14 @@ impl EventHandler {
         envelope: &EventEnvelope,
         target: &Target,
         outcome: &AttemptOutcome,
+        attempt: &Attempt,
     ) -> Result<Handled, HandleError> {
         let health = self
             .store
-            .record_endpoint_failure(&target.endpoint, self.config.disable_after)
+            .record_endpoint_failure(&target.endpoint, attempt, self.config.disable_after)
             .await?;
         if health.disabled {
-            tracing::warn!(url = %target.url, failures = health.consecutive_failures, "webhook endpoint disabled");
+            tracing::warn!(endpoint = %target.endpoint, url = %target.url, failures = health.consecutive_failures, "webhook endpoint disabled");
         }
         self.first_attempt_done(envelope).await?;
         let delay = self.retry_policy(target).next_delay(
@@ -163,11 +171,13 @@ impl EventHandler {
         }
     }
 
-    /// The target profile's retry schedule when it has one, else the configured one.
+    /// The endpoint's retry schedule when it has one, else its profile's, else the
+    /// configured one.
     fn retry_policy(&self, target: &Target) -> Cow<'_, RetryPolicy> {
-        match target.profile.retry_schedule {
-            Some(schedule) => Cow::Owned(RetryPolicy::new(schedule.to_vec())),
-            None => Cow::Borrowed(&self.config.policy),
+        match (&target.retry_schedule, target.profile.retry_schedule) {
+            (Some(schedule), _) => Cow::Owned(RetryPolicy::new(schedule.clone())),
+            (None, Some(schedule)) => Cow::Owned(RetryPolicy::new(schedule.to_vec())),
+            (None, None) => Cow::Borrowed(&self.config.policy),
         }
     }
 

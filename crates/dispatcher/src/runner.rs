@@ -86,7 +86,7 @@ fn build_handler(
         },
         events: EventsQueue::new(services.queue.clone(), &namespace),
         store: services.deliveries.clone(),
-        targets: TargetCache::new(services.state.clone()),
+        targets: TargetCache::new(services.state.clone(), services.endpoints.clone()),
         client: WebhookClient::new(timeout, config.allow_private_networks)?,
     })
 }

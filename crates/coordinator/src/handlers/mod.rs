@@ -4,6 +4,7 @@ pub mod deliveries;
 pub mod health;
 pub mod jobs;
 pub mod submit;
+pub mod webhooks;
 
 use std::collections::HashMap;
 

@@ -22,7 +22,7 @@ use crate::auth::{self, Caller};
 use crate::error::ApiError;
 use crate::launch::{self, Launched};
 use crate::request::CrawlRequest;
-use crate::{guard, metrics, validate, MAX_BODY_BYTES};
+use crate::{guard, metrics, validate, webhooks, MAX_BODY_BYTES};
 
 /// The 201 answer: the job's status plus what the client needs to follow it.
 #[derive(Serialize)]
@@ -75,7 +75,11 @@ async fn accept(
         None => auth::authenticate(&app.auth, &app.settings.api_keys, request.body_api_key())?,
     };
 
-    let spec = validate::job_spec(&request, &app.rules, caller.plan)?;
+    let mut spec = validate::job_spec(&request, &app.rules, caller.plan)?;
+    spec.tenant = caller.tenant.clone();
+    if let Some(name) = &spec.webhook_name {
+        webhooks::require_named(app.services.endpoints.as_ref(), &spec.tenant, name).await?;
+    }
     let allow_private = app.settings.allow_private_networks;
     guard::check("start_url", &spec.start_url, allow_private).await?;
     if let Some(callback) = &spec.callback {

@@ -5,6 +5,7 @@
 
 mod api_params;
 mod callback;
+pub mod endpoint;
 mod fields;
 #[cfg(test)]
 mod tests;
@@ -77,6 +78,7 @@ pub fn job_spec(request: &CrawlRequest, rules: &Rules, plan: Plan) -> Result<Job
         .as_ref()
         .map(callback::callback)
         .transpose()?;
+    let webhook_name = webhook_name(request, callback.is_some())?;
     let flag = |field: &str, value: &Option<Value>, default: bool| {
         value
             .as_ref()
@@ -93,6 +95,9 @@ pub fn job_spec(request: &CrawlRequest, rules: &Rules, plan: Plan) -> Result<Job
         crawl_budget,
         api_params,
         callback,
+        webhook_name,
+        // The caller's tenant is the submitter's to set (`handlers::submit`).
+        tenant: Default::default(),
         meta: request.meta.clone().unwrap_or(Value::Null),
         timeout_sec: timeout_sec(request, rules)?,
         scope: scope(request)?,
@@ -105,6 +110,22 @@ pub fn job_spec(request: &CrawlRequest, rules: &Rules, plan: Plan) -> Result<Job
         max_pages_per_host: max_pages_per_host(request)?,
         respect_robots_txt: flag("respect_robots_txt", &request.respect_robots_txt, true)?,
     })
+}
+
+/// `webhook_name`, a stored endpoint of the caller's tenant, instead of a `callback`.
+/// Whether the tenant has one of that name is checked by the submitter, which can reach
+/// the endpoint store.
+fn webhook_name(request: &CrawlRequest, has_callback: bool) -> Result<Option<String>, ApiError> {
+    let Some(value) = &request.webhook_name else {
+        return Ok(None);
+    };
+    if has_callback {
+        return Err(ApiError::bad_request(
+            "webhook_name",
+            "give either callback or webhook_name, not both",
+        ));
+    }
+    endpoint::endpoint_name("webhook_name", value).map(Some)
 }
 
 /// `url_regexp_include` (everything when absent) and `url_regexp_exclude`, compiled once

@@ -1,5 +1,5 @@
 //! Step 5: the HTTP POST, through the [`WebhookClient`] that guards private networks and
-//! follows redirects, with the profile's timeout when it has one.
+//! follows redirects, with the endpoint's or the profile's timeout when it has one.
 
 use reqwest::header::HeaderMap;
 
@@ -19,7 +19,7 @@ pub async fn send(client: &WebhookClient, target: &Target, request: Request) -> 
             &target.url,
             request.headers,
             request.body,
-            target.profile.timeout,
+            target.attempt_timeout(),
         )
         .await
 }

@@ -21,17 +21,20 @@ const NIL: &str = "00000000-0000-0000-0000-000000000000";
 
 /// A standard target wanting every kind, with one custom header.
 pub(crate) fn target() -> Target {
+    let tenant = crawler_deliveries::Tenant::default();
     Target {
-        endpoint: crawler_deliveries::EndpointKey::inline(
-            &crawler_deliveries::Tenant::new("owner"),
-            "http://hooks.test/in",
-        ),
+        endpoint: crawler_deliveries::EndpointKey::inline(&tenant, "http://hooks.test/in"),
+        tenant,
+        name: None,
         url: "http://hooks.test/in".into(),
         secret: SECRET.into(),
         headers: [("Authorization".to_string(), "Bearer t".to_string())].into(),
         events: vec![EventKind::Started, EventKind::Page, EventKind::Summary],
         payload: PayloadMode::Full,
         profile: profiles::standard(),
+        retry_schedule: None,
+        timeout: None,
+        consecutive_failures: 0,
     }
 }
 
