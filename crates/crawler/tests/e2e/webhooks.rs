@@ -2,6 +2,7 @@
 //! receivers on loopback, events published the way fetcher workers publish them. Each test
 //! has its own namespace; signatures are checked with an independent implementation.
 
+mod endpoints;
 mod harness;
 
 use std::time::Duration;
