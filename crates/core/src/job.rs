@@ -191,6 +191,18 @@ pub struct JobSpec {
 }
 
 impl JobSpec {
+    /// Whether the job's workers publish events of `kind` to the dispatcher. Page events
+    /// always go when the job has a webhook, even filtered out, because the dispatcher holds
+    /// the summary back until it has seen each of them. A named endpoint gets every kind:
+    /// its filter may change while the job runs, so the dispatcher applies it.
+    pub fn publishes(&self, kind: EventKind) -> bool {
+        match (&self.callback, &self.webhook_name) {
+            (Some(callback), _) => kind == EventKind::Page || callback.wants(kind),
+            (None, Some(_)) => true,
+            (None, None) => false,
+        }
+    }
+
     /// The URLs admitted at depth 0 when the job is created, as the kind says: the start
     /// URL of a crawl or a fetch, every URL of a batch.
     pub fn seed_urls(&self) -> Vec<&str> {
@@ -302,6 +314,26 @@ mod tests {
         let mut fetch = batch.clone();
         fetch.kind = JobKind::Fetch;
         assert_eq!(fetch.seed_urls(), vec!["https://example.com/"]);
+    }
+
+    #[test]
+    fn events_are_published_for_a_callback_s_kinds_and_every_kind_of_a_named_endpoint() {
+        let mut spec: JobSpec = serde_json::from_str(STORED_CRAWL).unwrap();
+        assert!(!spec.publishes(EventKind::Page), "no webhook, no events");
+        spec.callback = Some(Callback {
+            url: "http://hook.test/".into(),
+            events: vec![EventKind::Summary],
+            headers: BTreeMap::new(),
+            secret: "whsec_x".into(),
+            payload: PayloadMode::Full,
+        });
+        assert!(spec.publishes(EventKind::Page) && spec.publishes(EventKind::Summary));
+        assert!(!spec.publishes(EventKind::Started));
+        spec.callback = None;
+        spec.webhook_name = Some("hooks".into());
+        for kind in [EventKind::Started, EventKind::Page, EventKind::Summary] {
+            assert!(spec.publishes(kind), "{kind:?}");
+        }
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! receivers on loopback, events published the way fetcher workers publish them. Each test
 //! has its own namespace; signatures are checked with an independent implementation.
 
+mod deployments;
 mod endpoints;
 mod harness;
+mod scrapfly;
 
 use std::time::Duration;
 
