@@ -32,11 +32,14 @@ enum JobTarget {
     Named { tenant: Tenant, name: String },
 }
 
+/// Stored endpoints' targets by key, with when each was read (`None`: no such endpoint).
+type NamedTargets = HashMap<EndpointKey, (Instant, Option<Arc<Target>>)>;
+
 pub struct TargetCache {
     state: Arc<dyn StateStore>,
     endpoints: Arc<dyn EndpointStore>,
     jobs: JobRecordCache<JobTarget>,
-    named: Mutex<HashMap<EndpointKey, (Instant, Option<Arc<Target>>)>>,
+    named: Mutex<NamedTargets>,
 }
 
 impl TargetCache {
@@ -98,7 +101,7 @@ impl TargetCache {
         Ok(target)
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<EndpointKey, (Instant, Option<Arc<Target>>)>> {
+    fn lock(&self) -> MutexGuard<'_, NamedTargets> {
         // Plain data: a panic elsewhere cannot leave it inconsistent.
         self.named.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -231,3 +231,42 @@ fn a_bad_secret_fails_the_attempt_with_the_old_message() {
         "invalid_secret: webhook secret is not base64 after `whsec_`"
     );
 }
+
+#[test]
+fn a_scrapfly_request_names_its_endpoint_in_headers_and_context_and_is_signed() {
+    let mut target = target();
+    target.profile = profiles::profile("scrapfly").expect("the scrapfly profile");
+    target.tenant = crawler_deliveries::Tenant::new("shop", "test");
+    target.name = Some("orders".into());
+    target.consecutive_failures = 4;
+    // A custom header cannot pose as the endpoint's identity.
+    target
+        .headers
+        .insert("X-Scrapfly-Webhook-Secret".into(), "forged".into());
+    let envelope = envelope("evt_page", page_event());
+    let shaped = shape(&target, &envelope.event, 1 << 20, "http://api.test");
+    let request = prepare(&target, &envelope, &shaped.body, TIMESTAMP).unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(body["event"], "crawl.page");
+    assert_eq!(body["response"]["body"], "<p>hi</p>");
+    assert_eq!(
+        body["context"]["webhook"],
+        serde_json::json!({"name": "orders", "consecutive_failed_count": 4})
+    );
+    let headers = &request.headers;
+    assert_eq!(headers["x-scrapfly-webhook-env"], "test");
+    assert_eq!(headers["x-scrapfly-webhook-project"], "shop");
+    assert_eq!(headers["x-scrapfly-webhook-name"], "orders");
+    assert_eq!(
+        headers.get_all("x-scrapfly-webhook-secret").iter().count(),
+        1
+    );
+    assert_eq!(headers["x-scrapfly-webhook-secret"], SECRET);
+    let expected = standard_headers("evt_page", &request.body);
+    let signature = expected.iter().find(|(n, _)| n == "webhook-signature");
+    assert_eq!(
+        headers["webhook-signature"].to_str().unwrap(),
+        signature.unwrap().1,
+        "the Standard Webhooks signature covers the bytes sent"
+    );
+}
