@@ -182,7 +182,8 @@ async fn an_endpoint_is_disabled_after_n_failures_and_enable_then_replay_deliver
     let h = Harness::with_keys(KEYS, |s| s.webhook_disable_after = 3).await;
     let mut h = h;
     h.start_dispatcher();
-    let rx = Receiver::start_with(Behaviour::Always(500)).await;
+    // Any 4xx is a failure to retry, like a 5xx.
+    let rx = Receiver::start_with(Behaviour::Always(404)).await;
     let mut hook = endpoint("flaky", &rx.url());
     hook["secret"] = SECRET.into();
     hook["retry_schedule"] = json!(["100ms", "100ms"]);
@@ -206,7 +207,7 @@ async fn an_endpoint_is_disabled_after_n_failures_and_enable_then_replay_deliver
     assert!(shown["health"]["disabledAt"]
         .as_u64()
         .is_some_and(|at| at > 0));
-    assert_eq!(shown["health"]["lastAttempt"]["statusCode"], 500);
+    assert_eq!(shown["health"]["lastAttempt"]["statusCode"], 404);
 
     // Later events go to the dead letters without a request.
     let later = h
@@ -253,6 +254,51 @@ async fn an_endpoint_is_disabled_after_n_failures_and_enable_then_replay_deliver
         .await;
     assert_eq!(healthy["health"]["consecutiveFailures"], 0);
     assert_eq!(healthy["health"]["lastAttempt"]["statusCode"], 200);
+}
+
+/// A server answering every request with a 308 to `to`.
+async fn redirector(to: String) -> String {
+    let app = axum::Router::new().fallback(move || {
+        let to = to.clone();
+        async move { (StatusCode::PERMANENT_REDIRECT, [("location", to)]) }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/old", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test]
+async fn a_named_endpoint_follows_redirects_and_retries_a_4xx_on_its_own_schedule() {
+    let _machine = crate::beside_others().await;
+    let mut h = Harness::with_keys(KEYS, |_| {}).await;
+    h.start_dispatcher();
+    let rx = Receiver::start_with(Behaviour::Always(429)).await;
+    let mut hook = endpoint("moved", &redirector(rx.url()).await);
+    hook["secret"] = SECRET.into();
+    hook["retry_schedule"] = json!(["100ms", "100ms", "100ms"]);
+    h.call("live-1", Method::POST, "/v1/webhooks", Some(hook))
+        .await;
+    let job = h.submit_named("live-1", "moved").await;
+    let sent = h.publish(vec![page(job, "/a", "a")]).await;
+
+    rx.wait_until(WAIT, "two refused attempts", |r| r.len() >= 2)
+        .await;
+    rx.set_behaviour(Behaviour::Ok);
+    let got = rx.wait_accepted(1, WAIT).await;
+    let all = rx.received();
+    assert!(all.len() >= 3, "{} requests", all.len());
+    for request in &all {
+        assert_eq!(
+            request.header("webhook-id"),
+            Some(sent[0].event_id.as_str())
+        );
+        assert!(
+            signature_is_valid(SECRET, request),
+            "the body survives the redirect"
+        );
+    }
+    assert_eq!(got[0].json()["url"], "http://site.test/a");
 }
 
 /// A receiver that fails the requests carrying `x-tenant: failing` and accepts the others,
@@ -395,4 +441,35 @@ async fn dead_letters(h: &Harness, path: &str, n: usize, key: &str) -> Value {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test]
+async fn a_changed_endpoint_gets_the_running_job_s_next_events() {
+    let _machine = crate::beside_others().await;
+    let mut h = Harness::with_keys(KEYS, |_| {}).await;
+    h.start_dispatcher();
+    let (before, after) = (Receiver::start().await, Receiver::start().await);
+    h.call(
+        "live-1",
+        Method::POST,
+        "/v1/webhooks",
+        Some(endpoint("moving", &before.url())),
+    )
+    .await;
+    let job = h.submit_named("live-1", "moving").await;
+    h.publish(vec![page(job, "/a", "a")]).await;
+    before.wait_accepted(1, WAIT).await;
+
+    let change = json!({"url": after.url(), "headers": {"x-moved": "yes"}});
+    let (status, _) = h
+        .call("live-1", Method::PATCH, "/v1/webhooks/moving", Some(change))
+        .await;
+    assert_eq!(status, 200);
+    // Dispatchers read a stored endpoint again after at most 2 s.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    h.publish(vec![page(job, "/b", "b")]).await;
+    let got = after.wait_accepted(1, WAIT).await;
+    assert_eq!(got[0].json()["url"], "http://site.test/b");
+    assert_eq!(got[0].header("x-moved"), Some("yes"));
+    assert_eq!(before.received().len(), 1);
 }
