@@ -27,8 +27,10 @@ pub struct CrawlRequest {
     pub ignore_query_parameters: Option<Value>,
     pub respect_robots_txt: Option<Value>,
     pub max_pages_per_host: Option<Value>,
-    /// Recurring crawls are not supported yet; the field is read only to refuse it.
+    /// Makes the job a schedule that starts a new crawl at each due time.
     pub schedule: Option<Value>,
+    /// Whether a scheduled job's schedule is on (ScraperAPI puts it beside `schedule`).
+    pub enabled: Option<Value>,
     /// The API key may travel in the body, under either spelling.
     pub api_key: Option<Value>,
     #[serde(rename = "apiKey")]

@@ -10,7 +10,7 @@ use axum::{middleware, Router};
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::handlers::{deliveries, health, jobs, submit, webhooks};
+use crate::handlers::{deliveries, health, jobs, schedules, submit, webhooks};
 use crate::metrics;
 
 /// Largest request body accepted; a job description is a few kilobytes at most.
@@ -49,6 +49,14 @@ pub fn router_over(state: Arc<AppState>) -> Router {
         )
         .route("/v1/webhooks/{name}/enable", post(webhooks::enable))
         .route("/v1/webhooks/{name}/test", post(webhooks::test))
+        .route("/v1/schedules", get(schedules::list))
+        .route(
+            "/v1/schedules/{id}",
+            get(schedules::get)
+                .patch(schedules::patch)
+                .delete(schedules::delete),
+        )
+        .route("/v1/schedules/{id}/run", post(schedules::run_now))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

@@ -9,8 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use crawler_core::JobId;
-use crawler_scheduler::{LaunchError, Launcher, Schedule, ScheduleError, SystemClock, TickConfig};
+use crawler_core::{JobId, JobState};
+use crawler_scheduler::{
+    LaunchError, Launcher, RunOutcome, Schedule, ScheduleError, SystemClock, TickConfig,
+};
 
 use crate::app::AppState;
 use crate::launch;
@@ -26,9 +28,48 @@ impl JobLauncher {
     }
 }
 
+impl JobLauncher {
+    /// The job of the schedule's latest started run, when it is still running: a new run
+    /// then would crawl the same site twice at once, so it is skipped instead.
+    async fn running_previous_job(
+        &self,
+        schedule: &Schedule,
+    ) -> Result<Option<JobId>, LaunchError> {
+        let unavailable = |error: &dyn std::fmt::Display| LaunchError::Failed(error.to_string());
+        let runs = self
+            .app
+            .services
+            .schedules
+            .runs(schedule.id)
+            .await
+            .map_err(|e| unavailable(&e))?;
+        let Some(previous) = runs.iter().find_map(|run| match run.outcome {
+            RunOutcome::Started { job_id } => Some(job_id),
+            _ => None,
+        }) else {
+            return Ok(None);
+        };
+        let status = self
+            .app
+            .services
+            .state
+            .status(previous)
+            .await
+            .map_err(|e| unavailable(&e))?;
+        Ok(status
+            .filter(|status| status.job_state == JobState::Running)
+            .map(|_| previous))
+    }
+}
+
 #[async_trait]
 impl Launcher for JobLauncher {
     async fn launch(&self, schedule: &Schedule) -> Result<JobId, LaunchError> {
+        if let Some(previous) = self.running_previous_job(schedule).await? {
+            return Err(LaunchError::Skip(format!(
+                "the previous run (job {previous}) is still running"
+            )));
+        }
         let launched = launch::start_job(&self.app, schedule.owner.clone(), schedule.spec.clone())
             .await
             .map_err(|error| LaunchError::Failed(error.message))?;

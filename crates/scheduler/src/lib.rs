@@ -54,7 +54,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use schedule::{Run, RunOutcome, Schedule, ScheduleId};
 pub use store::ScheduleStore;
 pub use tick::{LaunchError, Launcher, TickConfig, TickReport};
-pub use triggers::Trigger;
+pub use triggers::{Every, Trigger, TriggerError};
 
 /// Why a schedule store call failed.
 #[derive(Debug, thiserror::Error)]

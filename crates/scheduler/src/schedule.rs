@@ -73,6 +73,24 @@ impl Schedule {
         }
     }
 
+    /// Enables or disables it at `now_ms`. A recurring schedule enabled again after its
+    /// next time passed resumes at the first time after now, rather than starting a run
+    /// for the time it was off; a run-once schedule that has not run is due at once.
+    pub fn set_enabled(&mut self, enabled: bool, now_ms: u64) {
+        if enabled && !self.enabled && self.trigger.is_recurring() {
+            if let Some(next) = self.next_run_ms.filter(|next| *next <= now_ms) {
+                self.next_run_ms = self.trigger.next_after(next, now_ms);
+            }
+        }
+        self.enabled = enabled;
+    }
+
+    /// Gives it a new trigger at `now_ms`; the next time is the new trigger's first.
+    pub fn set_trigger(&mut self, trigger: Trigger, now_ms: u64) {
+        self.next_run_ms = trigger.first_due(now_ms);
+        self.trigger = trigger;
+    }
+
     /// Whether the due index holds this schedule: it is enabled and has a next time.
     pub fn is_indexed(&self) -> bool {
         self.enabled && self.next_run_ms.is_some()
@@ -99,4 +117,54 @@ pub enum RunOutcome {
     Skipped { reason: String },
     /// Starting the crawl failed; the schedule goes on with its next due time.
     Failed { reason: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> JobSpec {
+        serde_json::from_value(serde_json::json!({
+            "start_url": "https://example.com/",
+            "url_regexp_include": ".*",
+            "max_depth": 1,
+            "api_params": {},
+            "meta": null,
+            "timeout_sec": 60,
+            "scope": "host",
+            "follow_nofollow": false,
+            "ignore_query_parameters": false,
+            "respect_robots_txt": true
+        }))
+        .expect("a job spec")
+    }
+
+    #[test]
+    fn enabling_again_resumes_at_the_next_time_after_now_without_a_catch_up_run() {
+        let mut s = Schedule::new("o", "n", spec(), Trigger::Interval { every_ms: 10 }, 0);
+        s.set_enabled(false, 5);
+        assert_eq!(
+            s.next_run_ms,
+            Some(10),
+            "a disabled schedule keeps its place"
+        );
+        s.set_enabled(true, 95);
+        assert_eq!(s.next_run_ms, Some(100));
+        assert!(s.is_indexed());
+    }
+
+    #[test]
+    fn enabling_a_run_once_schedule_that_has_not_run_makes_it_due() {
+        let mut s = Schedule::new("o", "n", spec(), Trigger::Once { at_ms: 7 }, 7);
+        s.set_enabled(false, 7);
+        s.set_enabled(true, 1_000);
+        assert_eq!(s.next_run_ms, Some(7), "due at once");
+    }
+
+    #[test]
+    fn a_new_trigger_counts_from_now() {
+        let mut s = Schedule::new("o", "n", spec(), Trigger::Interval { every_ms: 10 }, 0);
+        s.set_trigger(Trigger::Interval { every_ms: 50 }, 1_000);
+        assert_eq!(s.next_run_ms, Some(1_050));
+    }
 }

@@ -107,20 +107,34 @@ pub async fn tick_once(
         if !store.claim_run(schedule.id, due_at_ms, next_run_ms).await? {
             continue;
         }
-        let outcome = launch(launcher, &schedule).await;
-        match outcome {
+        let run = launch_and_record(store, launcher, &schedule, due_at_ms, now_ms).await?;
+        match run.outcome {
             RunOutcome::Started { .. } => report.started += 1,
             RunOutcome::Skipped { .. } => report.skipped += 1,
             RunOutcome::Failed { .. } => report.failed += 1,
         }
-        let run = Run {
-            due_at_ms,
-            started_at_ms: now_ms,
-            outcome,
-        };
-        store.record_run(schedule.id, &run).await?;
     }
     Ok(report)
+}
+
+/// Starts one run of `schedule`, due at `due_at_ms` and handled at `now_ms`, and records
+/// it in the schedule's log. The tick calls it for each run it claimed; the API calls it to
+/// start a run at once (a run-now request), which claims nothing because it is no due time.
+pub async fn launch_and_record(
+    store: &dyn ScheduleStore,
+    launcher: &dyn Launcher,
+    schedule: &Schedule,
+    due_at_ms: u64,
+    now_ms: u64,
+) -> Result<Run, ScheduleError> {
+    let outcome = launch(launcher, schedule).await;
+    let run = Run {
+        due_at_ms,
+        started_at_ms: now_ms,
+        outcome,
+    };
+    store.record_run(schedule.id, &run).await?;
+    Ok(run)
 }
 
 /// Calls the launcher and says what came of it.

@@ -3,6 +3,8 @@
 pub mod deliveries;
 pub mod health;
 pub mod jobs;
+pub mod schedule_view;
+pub mod schedules;
 pub mod submit;
 pub mod webhooks;
 

@@ -75,7 +75,9 @@ async fn accept(
         None => auth::authenticate(&app.auth, &app.settings.api_keys, request.body_api_key())?,
     };
 
-    let mut spec = validate::job_spec(&request, &app.rules, caller.plan)?;
+    let now = crawler_core::time::now_ms();
+    let (mut spec, schedule) =
+        validate::schedule::job_and_schedule(&request, &app.rules, caller.plan, now)?;
     spec.tenant = caller.tenant.clone();
     if let Some(name) = &spec.webhook_name {
         webhooks::require_named(app.services.endpoints.as_ref(), &spec.tenant, name).await?;
@@ -86,6 +88,9 @@ async fn accept(
         guard::check("callback.url", &callback.url, allow_private).await?;
     }
 
+    if let Some(schedule) = schedule {
+        return super::schedules::create(app, caller.owner, spec, schedule, now).await;
+    }
     let Launched { record, pending } = launch::start_job(app, caller.owner, spec).await?;
     tracing::info!(job = %record.job_id, start_url = %record.spec.start_url, "job accepted");
 

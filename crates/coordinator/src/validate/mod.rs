@@ -7,6 +7,7 @@ mod api_params;
 mod callback;
 pub mod endpoint;
 mod fields;
+pub mod schedule;
 #[cfg(test)]
 mod tests;
 
@@ -57,12 +58,16 @@ impl Rules {
     }
 }
 
-/// Validates a whole request for a caller on `plan`.
+/// Validates a whole request for a caller on `plan`. A `schedule` is refused here: the
+/// routes that take one validate it with [`schedule::job_and_schedule`].
 pub fn job_spec(request: &CrawlRequest, rules: &Rules, plan: Plan) -> Result<JobSpec, ApiError> {
     if request.schedule.is_some() {
         return Err(match plan {
             Plan::Free => ApiError::forbidden("schedule", "the free plan cannot schedule crawls"),
-            Plan::Paid => ApiError::bad_request("schedule", "scheduling is not supported yet"),
+            Plan::Paid => ApiError::bad_request(
+                "schedule",
+                "schedule is accepted by POST /v1/crawls (and POST /job) only",
+            ),
         });
     }
 

@@ -6,7 +6,8 @@
 //! - `crawl`: whole crawls, on the distributed roles and on `crawler serve`;
 //! - `politeness`, `edge_cases`: what a crawled site sees, with two fetcher workers;
 //! - `webhooks`: delivery by the dispatcher, signed, retried and dead-lettered;
-//! - `schedules`: due runs of stored schedules started by the coordinator or the `scheduler` role.
+//! - `schedules`: scheduled crawls through the API on both deployments, and due runs of
+//!   stored schedules started by the coordinator or the `scheduler` role.
 //!
 //! `support` and `citizen` are helpers the suites share. The suites that kill roles or
 //! restart the shared servers are in the `outages` test binary.

@@ -40,6 +40,26 @@ struct Inner {
 }
 
 impl Inner {
+    /// Creates or replaces the schedule, keeping its run log, and indexes it.
+    fn insert(&mut self, schedule: &Schedule) {
+        let runs = match self.by_id.remove(&schedule.id) {
+            Some(old) => {
+                self.unindex(&old.schedule);
+                old.runs
+            }
+            None => VecDeque::new(),
+        };
+        if let (true, Some(next)) = (schedule.enabled, schedule.next_run_ms) {
+            self.due.insert((next, schedule.id));
+        }
+        self.by_owner
+            .entry(schedule.owner.clone())
+            .or_default()
+            .insert(schedule.id);
+        let schedule = schedule.clone();
+        self.by_id.insert(schedule.id, Entry { schedule, runs });
+    }
+
     /// Takes the schedule out of both indexes.
     fn unindex(&mut self, schedule: &Schedule) {
         if let Some(next) = schedule.next_run_ms {
@@ -76,25 +96,25 @@ impl MemoryStore {
 #[async_trait]
 impl ScheduleStore for MemoryStore {
     async fn put(&self, schedule: &Schedule) -> Result<(), ScheduleError> {
-        let mut inner = self.lock();
-        let runs = match inner.by_id.remove(&schedule.id) {
-            Some(old) => {
-                inner.unindex(&old.schedule);
-                old.runs
-            }
-            None => VecDeque::new(),
-        };
-        if let (true, Some(next)) = (schedule.enabled, schedule.next_run_ms) {
-            inner.due.insert((next, schedule.id));
-        }
-        inner
-            .by_owner
-            .entry(schedule.owner.clone())
-            .or_default()
-            .insert(schedule.id);
-        let schedule = schedule.clone();
-        inner.by_id.insert(schedule.id, Entry { schedule, runs });
+        self.lock().insert(schedule);
         Ok(())
+    }
+
+    async fn replace(
+        &self,
+        schedule: &Schedule,
+        expected_next_run_ms: Option<u64>,
+    ) -> Result<bool, ScheduleError> {
+        let mut inner = self.lock();
+        let current = inner
+            .by_id
+            .get(&schedule.id)
+            .map(|e| e.schedule.next_run_ms);
+        if current != Some(expected_next_run_ms) {
+            return Ok(false);
+        }
+        inner.insert(schedule);
+        Ok(true)
     }
 
     async fn get(&self, id: ScheduleId) -> Result<Option<Schedule>, ScheduleError> {

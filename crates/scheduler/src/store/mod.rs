@@ -28,6 +28,17 @@ pub trait ScheduleStore: Send + Sync + 'static {
     /// index (or takes it out) by its `enabled` and `next_run_ms`.
     async fn put(&self, schedule: &Schedule) -> Result<(), ScheduleError>;
 
+    /// Replaces the stored schedule with `schedule`, only if it still exists and its
+    /// `next_run_ms` is still `expected_next_run_ms` (what the caller read). A change read,
+    /// modified and written back through here never undoes a run claimed meanwhile nor
+    /// brings back a deleted schedule. False when nothing was written: read again and
+    /// retry, or give up if the schedule is gone. The run log is kept.
+    async fn replace(
+        &self,
+        schedule: &Schedule,
+        expected_next_run_ms: Option<u64>,
+    ) -> Result<bool, ScheduleError>;
+
     /// The schedule with its current `next_run_ms`.
     async fn get(&self, id: ScheduleId) -> Result<Option<Schedule>, ScheduleError>;
 

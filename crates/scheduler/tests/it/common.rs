@@ -129,6 +129,7 @@ macro_rules! backend_suite {
             store::claim_run_is_a_compare_and_set,
             store::concurrent_claims_of_one_due_time_succeed_once,
             store::run_log_keeps_the_newest_runs_first,
+            store::replace_writes_only_over_the_schedule_as_read,
             lease::second_holder_is_refused_while_the_lease_is_held,
             lease::holder_renews_and_keeps_the_lease,
             lease::released_lease_is_free_at_once,
@@ -141,6 +142,11 @@ macro_rules! backend_suite {
             tick::runs_missed_during_an_outage_start_once,
             tick::skip_answer_records_a_skipped_run,
             tick::failed_launch_is_recorded_and_the_schedule_goes_on,
+            triggers::hourly_schedule_starts_on_the_hour_after_creation,
+            triggers::cron_schedule_starts_at_its_times_in_its_time_zone,
+            triggers::cron_runs_missed_during_an_outage_start_once,
+            triggers::monthly_schedule_starts_on_calendar_months,
+            triggers::once_schedule_starts_once,
         );
     };
     (@tests $make_stores:path; $($module:ident :: $name:ident),* $(,)?) => {

@@ -175,10 +175,11 @@ fn free_plan_is_limited_to_depth_one_and_no_schedule() {
         (StatusCode::FORBIDDEN, Some("schedule"))
     );
     assert!(job_spec(&request(json!({"max_depth": 1})), &rules(), Plan::Free).is_ok());
+    // Only the routes that take a schedule accept one; they validate it on their own.
     assert_bad(
-        json!({"schedule": "daily"}),
+        json!({"schedule": {"name": "n", "interval": "daily"}}),
         "schedule",
-        "scheduling is not supported yet",
+        "accepted by POST /v1/crawls",
     );
 }
 

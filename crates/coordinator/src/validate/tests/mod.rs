@@ -4,6 +4,7 @@ mod api_params;
 mod callback;
 mod endpoint;
 mod job;
+mod schedule;
 
 use axum::http::StatusCode;
 use crawler_config::Plan;

@@ -130,3 +130,39 @@ async fn a_second_coordinator_serves_the_jobs_of_the_first() {
     let (_, after) = first.get(&format!("/v1/crawls/{id}"), PAID_KEY).await;
     assert_eq!(after["stopReason"], "cancelled", "{after}");
 }
+
+#[tokio::test]
+async fn schedules_are_private_to_their_key() {
+    let _machine = crate::beside_others().await;
+    let api = start(&services::unique_namespace(), true).await;
+    let mut body = job("http://127.0.0.1:9/");
+    body["schedule"] = json!({"name": "nightly", "cron": "0 3 * * *"});
+    let (status, created) = api.submit(PAID_KEY, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let path = format!("/v1/schedules/{}", created["id"].as_str().expect("id"));
+
+    let patch = Some(json!({"enabled": false}));
+    for (method, path, body) in [
+        (Method::GET, path.clone(), None),
+        (Method::PATCH, path.clone(), patch),
+        (Method::DELETE, path.clone(), None),
+        (Method::POST, format!("{path}/run"), None),
+    ] {
+        let (status, answer) = api.call(method.clone(), &path, Some(OTHER_KEY), body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {answer}");
+    }
+    let (_, others) = api.get("/v1/schedules", OTHER_KEY).await;
+    assert_eq!(others["schedules"], json!([]), "{others}");
+
+    // The owner's schedule is untouched.
+    let (status, mine) = api.get(&path, PAID_KEY).await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    assert_eq!(mine["enabled"], true, "{mine}");
+    assert_eq!(mine["cron"], "0 3 * * *", "{mine}");
+    let (_, list) = api.get("/v1/schedules", PAID_KEY).await;
+    assert_eq!(
+        list["schedules"].as_array().map(Vec::len),
+        Some(1),
+        "{list}"
+    );
+}

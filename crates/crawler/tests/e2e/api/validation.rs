@@ -39,6 +39,27 @@ fn bad_requests() -> Vec<(Value, &'static str)> {
             "api_params.country_code",
         ),
         (json!({"schedule": "daily"}), "schedule"),
+        (
+            json!({"schedule": {"name": "n", "interval": "fortnightly"}}),
+            "schedule.interval",
+        ),
+        (
+            json!({"schedule": {"name": "n", "cron": "0 3 * *"}}),
+            "schedule.cron",
+        ),
+        (
+            json!({"schedule": {"name": "n", "cron": "0 3 * * *", "timezone": "Mars/Base"}}),
+            "schedule.timezone",
+        ),
+        (
+            json!({"schedule": {"name": "n", "interval": "daily", "cron": "0 3 * * *"}}),
+            "schedule.cron",
+        ),
+        (json!({"schedule": {"interval": "daily"}}), "schedule.name"),
+        (
+            json!({"enabled": "sometimes", "schedule": {"name": "n", "interval": "daily"}}),
+            "enabled",
+        ),
     ]
 }
 
@@ -47,6 +68,10 @@ fn free_plan_refusals() -> Vec<(Value, &'static str)> {
     vec![
         (json!({"max_depth": 2}), "max_depth"),
         (json!({"schedule": "daily"}), "schedule"),
+        (
+            json!({"schedule": {"name": "n", "interval": "daily"}}),
+            "schedule",
+        ),
     ]
 }
 
@@ -133,6 +158,12 @@ async fn every_refused_job_gets_its_4xx_and_queues_nothing() {
     );
     let (_, list) = api.get("/v1/crawls", PAID_KEY).await;
     assert_eq!(list["total"], 0, "a refused job was stored: {list}");
+    let (_, schedules) = api.get("/v1/schedules", PAID_KEY).await;
+    assert_eq!(
+        schedules["schedules"],
+        json!([]),
+        "a refused schedule was stored"
+    );
     // The same measurement sees an accepted job, so the zero above means something.
     api.submit_ok(PAID_KEY, job("http://127.0.0.1:9/")).await;
     assert_eq!(api.fetch_queue_depth().await, 1);

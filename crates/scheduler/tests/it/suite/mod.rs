@@ -4,3 +4,4 @@
 pub mod lease;
 pub mod store;
 pub mod tick;
+pub mod triggers;

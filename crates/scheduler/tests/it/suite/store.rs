@@ -223,3 +223,37 @@ pub async fn run_log_keeps_the_newest_runs_first(stores: Stores) {
     let distinct: HashSet<u64> = kept.iter().map(|run| run.due_at_ms).collect();
     assert_eq!(distinct.len(), RUN_LOG_CAP);
 }
+
+pub async fn replace_writes_only_over_the_schedule_as_read(stores: Stores) {
+    let store = stores.a;
+    let s = schedule("alice", 60_000, T0);
+    let due = s.next_run_ms;
+    store.put(&s).await.unwrap();
+    store.record_run(s.id, &started(T0)).await.unwrap();
+
+    // A change over what was read is written, and the run log stays.
+    let mut disabled = s.clone();
+    disabled.enabled = false;
+    assert!(store.replace(&disabled, due).await.unwrap());
+    assert_eq!(store.get(s.id).await.unwrap(), Some(disabled.clone()));
+    assert_eq!(store.due(u64::MAX, 10).await.unwrap(), vec![]);
+    assert_eq!(store.runs(s.id).await.unwrap().len(), 1);
+
+    // A run claimed after the read moved the next time: the stale change is refused, so
+    // it cannot put the claimed due time back and start that run a second time.
+    let mut enabled = disabled.clone();
+    enabled.enabled = true;
+    assert!(store.replace(&enabled, due).await.unwrap());
+    let next = due.map(|d| d + 60_000);
+    assert!(store.claim_run(s.id, due.unwrap(), next).await.unwrap());
+    let mut stale = enabled.clone();
+    stale.name = "stale".to_owned();
+    assert!(!stores.b.replace(&stale, due).await.unwrap());
+    assert_eq!(store.get(s.id).await.unwrap().unwrap().next_run_ms, next);
+
+    // A deleted schedule is not brought back.
+    assert!(store.delete(s.id).await.unwrap());
+    assert!(!store.replace(&stale, next).await.unwrap());
+    assert_eq!(store.get(s.id).await.unwrap(), None);
+    assert_eq!(store.list("alice").await.unwrap(), vec![]);
+}

@@ -119,8 +119,8 @@ async fn two_loops(stores: Stores, holders: [&str; 2], ticks: u64) -> Vec<usize>
     let end = clock.now_ms();
     let mut expected = BTreeSet::new();
     for s in &schedules {
-        let every = match s.trigger {
-            crawler_scheduler::Trigger::Interval { every_ms } => every_ms,
+        let crawler_scheduler::Trigger::Interval { every_ms: every } = s.trigger else {
+            panic!("the loops run interval schedules");
         };
         let mut due = T0 + every;
         while due <= end {

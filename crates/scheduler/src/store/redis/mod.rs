@@ -23,69 +23,18 @@ use async_trait::async_trait;
 use crawler_core::Namespace;
 use crawler_state::redis_conn;
 use redis::aio::ConnectionManager;
-use redis::{RedisError, RedisResult, Script};
-use serde::de::DeserializeOwned;
+use redis::RedisResult;
+
+mod codec;
+mod keys;
 
 use super::{sort_oldest_first, ScheduleStore, RUN_LOG_CAP};
 use crate::schedule::{Run, Schedule, ScheduleId};
 use crate::ScheduleError;
+use codec::{decode_record, ids_of, json, map_error, time_arg, to_json, ttl_ms, RecordFields};
+use keys::{Keys, Scripts};
 
 pub use crawler_state::redis_conn::DEFAULT_RESPONSE_TIMEOUT;
-
-/// The fields of a record hash a read needs: the JSON and the live `next_run_ms`.
-type RecordFields = (Option<String>, Option<String>);
-
-/// The key names of one namespace.
-struct Keys {
-    /// `<namespace>:{<namespace>:schedules}`, the start of every key.
-    prefix: String,
-    due: String,
-    owners: String,
-    lease: String,
-}
-
-impl Keys {
-    fn new(namespace: &Namespace) -> Self {
-        let prefix = namespace.global_key(&format!("{{{}:schedules}}", namespace.as_str()));
-        Keys {
-            due: format!("{prefix}:due"),
-            owners: format!("{prefix}:owners"),
-            lease: format!("{prefix}:lease"),
-            prefix,
-        }
-    }
-
-    fn record(&self, id: ScheduleId) -> String {
-        format!("{}:record:{id}", self.prefix)
-    }
-
-    fn runs(&self, id: ScheduleId) -> String {
-        format!("{}:runs:{id}", self.prefix)
-    }
-}
-
-/// The Lua scripts, sent by SHA1 and loaded on a `NOSCRIPT` reply.
-struct Scripts {
-    put: Script,
-    delete: Script,
-    claim_run: Script,
-    record_run: Script,
-    renew_lease: Script,
-    release_lease: Script,
-}
-
-impl Scripts {
-    fn new() -> Self {
-        Scripts {
-            put: Script::new(include_str!("scripts/put.lua")),
-            delete: Script::new(include_str!("scripts/delete.lua")),
-            claim_run: Script::new(include_str!("scripts/claim_run.lua")),
-            record_run: Script::new(include_str!("scripts/record_run.lua")),
-            renew_lease: Script::new(include_str!("scripts/renew_lease.lua")),
-            release_lease: Script::new(include_str!("scripts/release_lease.lua")),
-        }
-    }
-}
 
 pub struct RedisStore {
     connection: ConnectionManager,
@@ -144,6 +93,31 @@ impl RedisStore {
             .map_err(map_error)
     }
 
+    /// Runs `put.lua`: unconditionally, or as a replace expecting `next_run_ms`.
+    async fn write(
+        &self,
+        schedule: &Schedule,
+        replace: Option<Option<u64>>,
+    ) -> Result<bool, ScheduleError> {
+        let id = schedule.id.to_string();
+        let enabled = if schedule.enabled { "1" } else { "0" };
+        let mut invocation = self.scripts.put.prepare_invoke();
+        invocation
+            .key(self.keys.record(schedule.id))
+            .key(&self.keys.due)
+            .key(&self.keys.owners)
+            .arg(&id)
+            .arg(to_json(schedule)?)
+            .arg(&schedule.owner)
+            .arg(enabled)
+            .arg(time_arg(schedule.next_run_ms))
+            .arg(if replace.is_some() { "1" } else { "0" })
+            .arg(time_arg(replace.flatten()));
+        let mut conn = self.conn();
+        let written: i64 = self.run(invocation.invoke_async(&mut conn)).await?;
+        Ok(written == 1)
+    }
+
     /// The schedules with these ids, in order, leaving out any deleted since they were
     /// listed.
     async fn read_many(&self, ids: &[ScheduleId]) -> Result<Vec<Schedule>, ScheduleError> {
@@ -169,78 +143,18 @@ impl RedisStore {
     }
 }
 
-fn map_error(err: RedisError) -> ScheduleError {
-    if redis_conn::is_transient(&err) {
-        ScheduleError::Unavailable(err.to_string())
-    } else {
-        ScheduleError::Backend(err.to_string())
-    }
-}
-
-fn json<T: DeserializeOwned>(what: &str, raw: &str) -> Result<T, ScheduleError> {
-    serde_json::from_str(raw).map_err(|err| ScheduleError::Corrupt(format!("{what}: {err}")))
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String, ScheduleError> {
-    serde_json::to_string(value).map_err(|err| ScheduleError::Backend(err.to_string()))
-}
-
-/// How a time travels to the scripts: decimal, empty for none.
-fn time_arg(time: Option<u64>) -> String {
-    time.map(|ms| ms.to_string()).unwrap_or_default()
-}
-
-/// A schedule from its record's fields; `None` when there is no record.
-fn decode_record((schedule, next_run_ms): RecordFields) -> Result<Option<Schedule>, ScheduleError> {
-    let Some(raw) = schedule else {
-        return Ok(None);
-    };
-    let mut schedule: Schedule = json("schedule", &raw)?;
-    // The field, not the JSON, is where claim_run moves the next time.
-    schedule.next_run_ms = match next_run_ms.as_deref() {
-        None | Some("") => None,
-        Some(raw) => Some(
-            raw.parse()
-                .map_err(|_| ScheduleError::Corrupt(format!("next_run_ms = {raw:?}")))?,
-        ),
-    };
-    Ok(Some(schedule))
-}
-
-/// The ids in index members, which end in the id (after the owner and a NUL for `owners`).
-fn ids_of(members: &[String]) -> Result<Vec<ScheduleId>, ScheduleError> {
-    members
-        .iter()
-        .map(|member| {
-            let id = member.rsplit('\0').next().unwrap_or(member);
-            id.parse()
-                .map_err(|_| ScheduleError::Corrupt(format!("index member {member:?}")))
-        })
-        .collect()
-}
-
-fn ttl_ms(ttl: Duration) -> u64 {
-    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
-}
-
 #[async_trait]
 impl ScheduleStore for RedisStore {
     async fn put(&self, schedule: &Schedule) -> Result<(), ScheduleError> {
-        let id = schedule.id.to_string();
-        let enabled = if schedule.enabled { "1" } else { "0" };
-        let mut invocation = self.scripts.put.prepare_invoke();
-        invocation
-            .key(self.keys.record(schedule.id))
-            .key(&self.keys.due)
-            .key(&self.keys.owners)
-            .arg(&id)
-            .arg(to_json(schedule)?)
-            .arg(&schedule.owner)
-            .arg(enabled)
-            .arg(time_arg(schedule.next_run_ms));
-        let mut conn = self.conn();
-        let _put: i64 = self.run(invocation.invoke_async(&mut conn)).await?;
-        Ok(())
+        self.write(schedule, None).await.map(|_| ())
+    }
+
+    async fn replace(
+        &self,
+        schedule: &Schedule,
+        expected_next_run_ms: Option<u64>,
+    ) -> Result<bool, ScheduleError> {
+        self.write(schedule, Some(expected_next_run_ms)).await
     }
 
     async fn get(&self, id: ScheduleId) -> Result<Option<Schedule>, ScheduleError> {
