@@ -14,7 +14,7 @@ use anyhow::Context;
 use clap::Args;
 use crawler_core::messages::event_id_for;
 use crawler_core::{JobId, JobState, StopReason, SummaryEvent, WebhookEvent};
-use crawler_runtime::{BackendChoice, Embedded, EmbeddedOptions, Services};
+use crawler_runtime::{BackendChoice, Embedded, EmbeddedOptions, Roles, Services};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
@@ -76,14 +76,14 @@ pub async fn run(args: CrawlArgs) -> anyhow::Result<ExitCode> {
         (None, Some(site)) => site.url.clone(),
         (None, None) => anyhow::bail!("give a URL to crawl, or --demo"),
     };
-    let backends = Services::connect(&config, BackendChoice::Memory).await?;
+    let backends = Services::connect(&config, BackendChoice::Memory, Roles::ALL).await?;
     let (tap, mut events) = mpsc::unbounded_channel();
     let options = EmbeddedOptions {
         workers: args.workers,
         dispatcher: args.webhook.is_some(),
         tap: Some(tap),
     };
-    let roles = Embedded::start(config.clone(), backends.clone(), options);
+    let roles = Embedded::start(config.clone(), backends.clone(), options)?;
     let coordinator = LocalCoordinator::start(config.clone(), &backends).await?;
 
     let submitted = coordinator.submit(&job_body(&args, &start_url)).await;

@@ -49,7 +49,7 @@ impl LocalCoordinator {
         let addr = listener.local_addr()?;
         let app = AppState::new(
             config,
-            backends.coordinator(),
+            backends.coordinator()?,
             AuthMode::Open {
                 owner: "local".into(),
             },

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use clap::Args;
 use crawler_coordinator::auth::AuthMode;
 use crawler_coordinator::AppState;
-use crawler_runtime::{shutdown_signal, BackendChoice, Embedded, EmbeddedOptions, Services};
+use crawler_runtime::{shutdown_signal, BackendChoice, Embedded, EmbeddedOptions, Roles, Services};
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
@@ -41,19 +41,19 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         tracing::info!("using in-memory backends: jobs are lost when this process stops");
         BackendChoice::Memory
     };
-    let backends = Services::connect(&config, choice).await?;
+    let backends = Services::connect(&config, choice, Roles::ALL).await?;
     let options = EmbeddedOptions {
         workers: args.workers,
         dispatcher: true,
         tap: None,
     };
-    let roles = Embedded::start(config.clone(), backends.clone(), options);
+    let roles = Embedded::start(config.clone(), backends.clone(), options)?;
 
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     let app = AppState::new(
         config.clone(),
-        backends.coordinator(),
+        backends.coordinator()?,
         auth,
         config.public_base_url(bound),
     );

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use axum::http::HeaderMap;
 use crawler_core::{JobId, Namespace};
+use crawler_deliveries::endpoints::EndpointStore;
 use crawler_deliveries::DeliveryStore;
 use crawler_queue::typed::{EventsQueue, FetchQueue};
 use crawler_queue::Queue;
@@ -25,6 +26,8 @@ pub struct ApiServices {
     pub state: Arc<dyn StateStore>,
     /// Delivery records, dead letters and stored bodies, written by the dispatcher.
     pub deliveries: Arc<dyn DeliveryStore>,
+    /// The tenants' named webhook endpoints.
+    pub endpoints: Arc<dyn EndpointStore>,
     /// Stored schedules; the coordinator's scheduler starts their due runs.
     pub schedules: Arc<dyn ScheduleStore>,
 }

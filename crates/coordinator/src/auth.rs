@@ -3,11 +3,14 @@
 //! A key travels in the `x-api-key` header, the `api_key` query parameter, or the
 //! `api_key`/`apiKey` body field (the last for clients written for ScraperAPI). Jobs are
 //! filed under a SHA-256 digest of the key, so the job store never holds a usable key.
+//! Webhook endpoints belong to the key's tenant (its project and environment), which
+//! every key of that project and environment shares.
 
 use std::collections::HashMap;
 
 use axum::http::HeaderMap;
 use crawler_config::{ApiKeys, Plan};
+use crawler_core::Tenant;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
@@ -17,8 +20,9 @@ use crate::error::ApiError;
 pub enum AuthMode {
     /// A request must carry one of the configured API keys.
     Keys,
-    /// Every request is accepted as `owner` on the paid plan. For `crawler serve` on
-    /// loopback with no keys configured, where the only caller is the machine's user.
+    /// Every request is accepted as `owner` on the paid plan, in the default tenant. For
+    /// `crawler serve` on loopback with no keys configured, where the only caller is the
+    /// machine's user.
     Open { owner: String },
 }
 
@@ -28,6 +32,8 @@ pub struct Caller {
     /// What the caller's jobs are filed under.
     pub owner: String,
     pub plan: Plan,
+    /// Whose webhook endpoints the caller manages and its jobs may name.
+    pub tenant: Tenant,
 }
 
 /// The owner a key's jobs are filed under: the hex SHA-256 of the key.
@@ -60,6 +66,7 @@ pub fn authenticate(
         return Ok(Caller {
             owner: owner.clone(),
             plan: Plan::Paid,
+            tenant: Tenant::default(),
         });
     }
     let key = key.ok_or_else(|| {
@@ -74,6 +81,7 @@ pub fn authenticate(
     Ok(Caller {
         owner: owner_of(key),
         plan: known.plan,
+        tenant: known.tenant.clone(),
     })
 }
 
@@ -83,7 +91,7 @@ mod tests {
     use axum::http::StatusCode;
 
     fn keys() -> ApiKeys {
-        ApiKeys::parse("paid-key,free-key:free").unwrap()
+        ApiKeys::parse("paid-key,free-key:free,shop-key:paid:shop:test").unwrap()
     }
 
     #[test]
@@ -115,9 +123,18 @@ mod tests {
             caller,
             Caller {
                 owner: "local".into(),
-                plan: Plan::Paid
+                plan: Plan::Paid,
+                tenant: Tenant::default(),
             }
         );
+    }
+
+    #[test]
+    fn a_key_brings_its_tenant_and_keys_without_one_get_the_default() {
+        let shop = authenticate(&AuthMode::Keys, &keys(), Some("shop-key")).unwrap();
+        assert_eq!(shop.tenant, Tenant::new("shop", "test"));
+        let plain = authenticate(&AuthMode::Keys, &keys(), Some("paid-key")).unwrap();
+        assert!(plain.tenant.is_default());
     }
 
     #[test]

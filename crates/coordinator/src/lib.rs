@@ -20,6 +20,7 @@ pub mod request;
 mod routes;
 pub mod scheduling;
 pub mod validate;
+pub mod webhooks;
 
 use std::future::Future;
 use std::sync::Arc;

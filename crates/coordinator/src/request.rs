@@ -23,6 +23,8 @@ pub struct CrawlRequest {
     /// Shown to receivers: WebScraper.io's `sitemap_name` and `custom_id`.
     pub name: Option<Value>,
     pub custom_id: Option<Value>,
+    /// A stored endpoint of the caller's project and environment, instead of `callback`.
+    pub webhook_name: Option<Value>,
     pub meta: Option<Value>,
     pub timeout_sec: Option<Value>,
     pub scope: Option<Value>,

@@ -11,7 +11,7 @@ use axum::{middleware, Router};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::handlers::{
-    continuation, deliveries, delivery_log, health, jobs, results, schedules, submit,
+    continuation, deliveries, delivery_log, health, jobs, results, schedules, submit, webhooks,
 };
 use crate::metrics;
 
@@ -44,6 +44,15 @@ pub fn router_over(state: Arc<AppState>) -> Router {
         .route("/v1/crawls/{id}/results", get(results::results))
         .route("/v1/crawls/{id}/continue", post(continuation::continue_job))
         .route("/v1/webhooks/reenable", post(deliveries::reenable))
+        .route("/v1/webhooks", post(webhooks::create).get(webhooks::list))
+        .route(
+            "/v1/webhooks/{name}",
+            get(webhooks::get)
+                .patch(webhooks::update)
+                .delete(webhooks::delete),
+        )
+        .route("/v1/webhooks/{name}/enable", post(webhooks::enable))
+        .route("/v1/webhooks/{name}/test", post(webhooks::test))
         .route("/v1/schedules", get(schedules::list))
         .route(
             "/v1/schedules/{id}",

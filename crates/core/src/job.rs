@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::body_format::{ContentEncoding, ContentType};
 use crate::events::StopReason;
 use crate::kinds::{JobKind, SeedSource};
+use crate::tenant::Tenant;
 
 /// A job's identifier, a UUID on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -190,6 +191,15 @@ pub struct JobSpec {
     pub api_params: ApiParams,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback: Option<Callback>,
+    /// The stored endpoint of the job's tenant its events go to, instead of a `callback`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_name: Option<String>,
+    /// The project and environment of the key that submitted the job: whose endpoints
+    /// `webhook_name` and the inline callback's health belong to. In the spec rather than
+    /// the record so that a schedule's runs keep it. Left out when it is the default, so
+    /// records stored before tenants existed read and write unchanged.
+    #[serde(default, skip_serializing_if = "Tenant::is_default")]
+    pub tenant: Tenant,
     #[serde(default)]
     pub meta: serde_json::Value,
     pub timeout_sec: u64,
@@ -212,6 +222,18 @@ pub struct JobSpec {
 }
 
 impl JobSpec {
+    /// Whether the job's workers publish events of `kind` to the dispatcher. Page events
+    /// always go when the job has a webhook, even filtered out, because the dispatcher holds
+    /// the summary back until it has seen each of them. A named endpoint gets every kind:
+    /// its filter may change while the job runs, so the dispatcher applies it.
+    pub fn publishes(&self, kind: EventKind) -> bool {
+        match (&self.callback, &self.webhook_name) {
+            (Some(callback), _) => kind == EventKind::Page || callback.wants(kind),
+            (None, Some(_)) => true,
+            (None, None) => false,
+        }
+    }
+
     /// The URLs admitted at depth 0 when the job is created, as the kind says: the start
     /// URL of a crawl or a fetch, every URL of a batch.
     pub fn seed_urls(&self) -> Vec<&str> {
@@ -323,5 +345,45 @@ mod tests {
         let mut fetch = batch.clone();
         fetch.kind = JobKind::Fetch;
         assert_eq!(fetch.seed_urls(), vec!["https://example.com/"]);
+    }
+
+    #[test]
+    fn events_are_published_for_a_callback_s_kinds_and_every_kind_of_a_named_endpoint() {
+        let mut spec: JobSpec = serde_json::from_str(STORED_CRAWL).unwrap();
+        assert!(!spec.publishes(EventKind::Page), "no webhook, no events");
+        spec.callback = Some(Callback {
+            url: "http://hook.test/".into(),
+            events: vec![EventKind::Summary],
+            headers: BTreeMap::new(),
+            secret: "whsec_x".into(),
+            payload: PayloadMode::Full,
+            profile: STANDARD_PROFILE.into(),
+            content_type: None,
+            content_encoding: None,
+        });
+        assert!(spec.publishes(EventKind::Page) && spec.publishes(EventKind::Summary));
+        assert!(!spec.publishes(EventKind::Started));
+        spec.callback = None;
+        spec.webhook_name = Some("hooks".into());
+        for kind in [EventKind::Started, EventKind::Page, EventKind::Summary] {
+            assert!(spec.publishes(kind), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn a_tenant_and_a_webhook_name_round_trip_and_old_records_read_as_the_default_tenant() {
+        let old: JobSpec = serde_json::from_str(STORED_CRAWL).unwrap();
+        assert!(old.tenant.is_default());
+        assert_eq!(old.webhook_name, None);
+        let mut named = old.clone();
+        named.tenant = Tenant::new("shop", "test");
+        named.webhook_name = Some("orders".into());
+        let json = serde_json::to_value(&named).unwrap();
+        assert_eq!(
+            json["tenant"],
+            serde_json::json!({"project": "shop", "env": "test"})
+        );
+        assert_eq!(json["webhook_name"], "orders");
+        assert_eq!(serde_json::from_value::<JobSpec>(json).unwrap(), named);
     }
 }

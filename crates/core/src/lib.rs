@@ -18,6 +18,7 @@ pub mod messages;
 pub mod names;
 pub mod results;
 pub mod retry;
+pub mod tenant;
 pub mod time;
 pub mod urlnorm;
 
@@ -34,3 +35,4 @@ pub use kinds::{JobKind, KindRules, RetryRule, SeedSource};
 pub use messages::{EventEnvelope, FetchTask, QueueMessage};
 pub use names::Namespace;
 pub use results::PageResult;
+pub use tenant::Tenant;

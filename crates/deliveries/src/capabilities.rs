@@ -101,23 +101,33 @@ pub trait DeadLetterStore: Send + Sync + 'static {
     ) -> Result<bool, StoreError>;
 }
 
-/// Consecutive failures and the disabled flag of each endpoint.
+/// Consecutive failures, the disabled flag and the latest attempt of each endpoint.
 #[async_trait]
 pub trait HealthStore: Send + Sync + 'static {
-    /// Counts a failure; disables the endpoint when the count reaches `disable_after`.
+    /// Counts the failed `attempt`; disables the endpoint when the count reaches
+    /// `disable_after`.
     async fn record_endpoint_failure(
         &self,
         endpoint: &EndpointKey,
+        attempt: &Attempt,
         disable_after: u32,
     ) -> Result<EndpointHealth, StoreError>;
 
-    /// A success resets the consecutive failure count.
-    async fn record_endpoint_success(&self, endpoint: &EndpointKey) -> Result<(), StoreError>;
+    /// A successful `attempt` resets the consecutive failure count.
+    async fn record_endpoint_success(
+        &self,
+        endpoint: &EndpointKey,
+        attempt: &Attempt,
+    ) -> Result<(), StoreError>;
 
     async fn endpoint_health(&self, endpoint: &EndpointKey) -> Result<EndpointHealth, StoreError>;
 
     /// Turns an endpoint back on with a clean count. Returns whether it was disabled.
     async fn reenable_endpoint(&self, endpoint: &EndpointKey) -> Result<bool, StoreError>;
+
+    /// Forgets everything about an endpoint (it was deleted), so one created again under
+    /// the same name starts healthy.
+    async fn forget_endpoint(&self, endpoint: &EndpointKey) -> Result<(), StoreError>;
 }
 
 /// Page bodies left out of webhooks.

@@ -7,6 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use crawler_core::time::now_ms;
 use crawler_core::{EventEnvelope, JobId};
 
 use crate::endpoints::EndpointKey;
@@ -174,21 +175,29 @@ impl HealthStore for MemoryDeliveryStore {
     async fn record_endpoint_failure(
         &self,
         endpoint: &EndpointKey,
+        attempt: &Attempt,
         disable_after: u32,
     ) -> Result<EndpointHealth, StoreError> {
         let mut inner = self.lock();
         let health = inner.endpoints.entry(endpoint.clone()).or_default();
         health.consecutive_failures = health.consecutive_failures.saturating_add(1);
-        if health.consecutive_failures >= disable_after {
+        health.last_attempt = Some(attempt.clone());
+        if health.consecutive_failures >= disable_after && !health.disabled {
             health.disabled = true;
+            health.disabled_at_ms = Some(now_ms());
         }
-        Ok(*health)
+        Ok(health.clone())
     }
 
-    async fn record_endpoint_success(&self, endpoint: &EndpointKey) -> Result<(), StoreError> {
-        if let Some(health) = self.lock().endpoints.get_mut(endpoint) {
-            health.consecutive_failures = 0;
-        }
+    async fn record_endpoint_success(
+        &self,
+        endpoint: &EndpointKey,
+        attempt: &Attempt,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let health = inner.endpoints.entry(endpoint.clone()).or_default();
+        health.consecutive_failures = 0;
+        health.last_attempt = Some(attempt.clone());
         Ok(())
     }
 
@@ -197,16 +206,25 @@ impl HealthStore for MemoryDeliveryStore {
             .lock()
             .endpoints
             .get(endpoint)
-            .copied()
+            .cloned()
             .unwrap_or_default())
     }
 
     async fn reenable_endpoint(&self, endpoint: &EndpointKey) -> Result<bool, StoreError> {
-        Ok(self
-            .lock()
-            .endpoints
-            .remove(endpoint)
-            .is_some_and(|health| health.disabled))
+        let mut inner = self.lock();
+        let Some(health) = inner.endpoints.get_mut(endpoint) else {
+            return Ok(false);
+        };
+        let was_disabled = health.disabled;
+        health.consecutive_failures = 0;
+        health.disabled = false;
+        health.disabled_at_ms = None;
+        Ok(was_disabled)
+    }
+
+    async fn forget_endpoint(&self, endpoint: &EndpointKey) -> Result<(), StoreError> {
+        self.lock().endpoints.remove(endpoint);
+        Ok(())
     }
 }
 

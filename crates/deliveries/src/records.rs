@@ -55,10 +55,14 @@ pub struct DeadLetter {
 }
 
 /// One endpoint's health.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EndpointHealth {
     pub consecutive_failures: u32,
     pub disabled: bool,
+    /// When it was disabled, Unix milliseconds, while it is.
+    pub disabled_at_ms: Option<u64>,
+    /// The endpoint's latest delivery attempt, of any event.
+    pub last_attempt: Option<Attempt>,
 }
 
 /// A page body left out of a webhook, kept for the coordinator to serve.

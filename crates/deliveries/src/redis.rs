@@ -3,8 +3,9 @@
 //! Per-job records live under the job's hash-tagged prefix (`Namespace::job_key`), so a
 //! script touching several of them runs on one Redis Cluster slot, and expire
 //! [`RECORD_RETENTION`] after their last write so finished jobs do not accumulate forever.
-//! Endpoint health is global: two hashes (failures, disabled) sharing one hash tag, keyed
-//! by [`EndpointKey`] (tenant and endpoint), never by URL alone.
+//! Endpoint health is global: three hashes (failures, disabled, last attempt) sharing one
+//! hash tag, keyed by [`EndpointKey`] (tenant and endpoint), never by URL alone; see
+//! `redis/health.rs`.
 //!
 //! | key                               | type   | holds                                  |
 //! |-----------------------------------|--------|----------------------------------------|
@@ -18,11 +19,11 @@
 //! | `wh:{endpoints}:failures`         | hash   | endpoint key to consecutive failures    |
 //! | `wh:{endpoints}:disabled`         | hash   | endpoint key to when it was disabled    |
 //! | `wh:eplog:{<key digest>}:log`     | zset   | an endpoint's delivery log, capped      |
+//! | `wh:{endpoints}:last`             | hash   | endpoint key to its latest JSON attempt |
 
 use std::time::Duration;
 
 use async_trait::async_trait;
-use crawler_core::time::now_ms;
 use crawler_core::{JobId, Namespace};
 use crawler_state::redis_conn;
 use redis::aio::ConnectionManager;
@@ -31,9 +32,11 @@ use redis::{AsyncCommands, Script};
 use crate::endpoints::EndpointKey;
 use crate::redis_scripts::{APPEND_LOG, ENDPOINT_FAILURE, REMOVE_DEAD};
 use crate::{
-    Attempt, AttemptLog, BodyStore, DeadLetter, DeadLetterStore, DeliveryStore, EndpointHealth,
-    HealthStore, SettledLog, StoreError, StoredBody,
+    Attempt, AttemptLog, BodyStore, DeadLetter, DeadLetterStore, DeliveryStore, SettledLog,
+    StoreError, StoredBody,
 };
+
+mod health;
 
 /// How long per-job delivery records outlive their last write. Longer than the default
 /// retry schedule (about 26 hours) with room for a user to look at dead letters and
@@ -98,11 +101,12 @@ impl RedisDeliveryStore {
         self.key(job, &format!("wh:body:{}", crate::url_digest(url)))
     }
 
-    fn endpoint_keys(&self) -> (String, String) {
-        (
-            self.namespace.global_key("wh:{endpoints}:failures"),
-            self.namespace.global_key("wh:{endpoints}:disabled"),
-        )
+    /// The failures, disabled and last-attempt hashes of endpoint health.
+    fn endpoint_keys(&self) -> [String; 3] {
+        ["failures", "disabled", "last"].map(|name| {
+            self.namespace
+                .global_key(&format!("wh:{{endpoints}}:{name}"))
+        })
     }
 
     /// The keys of an endpoint's log: its entries and its last sequence number. The
@@ -267,66 +271,6 @@ impl DeadLetterStore for RedisDeliveryStore {
             .await
             .map_err(map_err)?;
         Ok(removed == 1)
-    }
-}
-
-#[async_trait]
-impl HealthStore for RedisDeliveryStore {
-    async fn record_endpoint_failure(
-        &self,
-        endpoint: &EndpointKey,
-        disable_after: u32,
-    ) -> Result<EndpointHealth, StoreError> {
-        let (failures, disabled) = self.endpoint_keys();
-        let (count, is_disabled): (u64, i64) = self
-            .endpoint_failure
-            .key(failures)
-            .key(disabled)
-            .arg(endpoint.as_str())
-            .arg(disable_after)
-            .arg(now_ms())
-            .invoke_async(&mut self.connection.clone())
-            .await
-            .map_err(map_err)?;
-        Ok(EndpointHealth {
-            consecutive_failures: u32::try_from(count).unwrap_or(u32::MAX),
-            disabled: is_disabled == 1,
-        })
-    }
-
-    async fn record_endpoint_success(&self, endpoint: &EndpointKey) -> Result<(), StoreError> {
-        let (failures, _) = self.endpoint_keys();
-        self.connection
-            .clone()
-            .hdel::<_, _, ()>(failures, endpoint.as_str())
-            .await
-            .map_err(map_err)
-    }
-
-    async fn endpoint_health(&self, endpoint: &EndpointKey) -> Result<EndpointHealth, StoreError> {
-        let (failures, disabled) = self.endpoint_keys();
-        let (count, is_disabled): (Option<u64>, bool) = redis::pipe()
-            .hget(failures, endpoint.as_str())
-            .hexists(disabled, endpoint.as_str())
-            .query_async(&mut self.connection.clone())
-            .await
-            .map_err(map_err)?;
-        Ok(EndpointHealth {
-            consecutive_failures: u32::try_from(count.unwrap_or(0)).unwrap_or(u32::MAX),
-            disabled: is_disabled,
-        })
-    }
-
-    async fn reenable_endpoint(&self, endpoint: &EndpointKey) -> Result<bool, StoreError> {
-        let (failures, disabled) = self.endpoint_keys();
-        let (_, was_disabled): (i64, i64) = redis::pipe()
-            .atomic()
-            .hdel(failures, endpoint.as_str())
-            .hdel(disabled, endpoint.as_str())
-            .query_async(&mut self.connection.clone())
-            .await
-            .map_err(map_err)?;
-        Ok(was_disabled == 1)
     }
 }
 

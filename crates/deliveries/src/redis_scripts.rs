@@ -16,14 +16,17 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 return n";
 
-/// Counts a failure and disables the endpoint once the count reaches the limit, in one
-/// step so that two dispatchers failing at once cannot both miss the threshold.
+/// Counts a failure, keeps it as the latest attempt, and disables the endpoint once the
+/// count reaches the limit, in one step so that two dispatchers failing at once cannot
+/// both miss the threshold. Answers the count and when the endpoint was disabled (`''`
+/// when it is not: a nil would end the reply's array early).
 pub(super) const ENDPOINT_FAILURE: &str = r"
 local n = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[4])
 if n >= tonumber(ARGV[2]) then
   redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[3])
 end
-return {n, redis.call('HEXISTS', KEYS[2], ARGV[1])}";
+return {n, redis.call('HGET', KEYS[2], ARGV[1]) or ''}";
 
 /// Removes a dead letter only if it is still the record the caller read.
 pub(super) const REMOVE_DEAD: &str = r"

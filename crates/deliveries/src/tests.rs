@@ -142,7 +142,7 @@ async fn read_all(store: &dyn DeliveryStore, log: Log) -> Vec<String> {
 }
 
 async fn delivery_log_pages_per_job_and_per_endpoint(store: Arc<dyn DeliveryStore>) {
-    let tenant = Tenant::new(format!("tenant-{}", uuid::Uuid::new_v4()));
+    let tenant = Tenant::new(format!("tenant-{}", uuid::Uuid::new_v4()), "live");
     let endpoint = EndpointKey::inline(&tenant, "http://hook/");
     let other_endpoint = EndpointKey::named(&tenant, "other");
     let (job, other_job) = (JobId::generate(), JobId::generate());
@@ -192,7 +192,7 @@ async fn delivery_log_pages_per_job_and_per_endpoint(store: Arc<dyn DeliveryStor
         .unwrap();
     assert_eq!(elsewhere.entries.len(), 1);
     assert_eq!(elsewhere.entries[0].job_id, other_job);
-    let nobody = EndpointKey::inline(&Tenant::new("nobody"), "http://hook/");
+    let nobody = EndpointKey::inline(&Tenant::new("nobody", "live"), "http://hook/");
     let empty = store
         .endpoint_log(&nobody, LogCursor::start(10))
         .await
@@ -226,42 +226,93 @@ async fn kept_events(store: Arc<dyn DeliveryStore>) {
 }
 
 async fn endpoint_health(store: Arc<dyn DeliveryStore>) {
-    let tenant = Tenant::new(format!("tenant-{}", uuid::Uuid::new_v4()));
+    let tenant = Tenant::new(format!("p{}", uuid::Uuid::new_v4().simple()), "live");
     let url = EndpointKey::inline(&tenant, "http://hook.test/");
-    // The same URL for another tenant is another endpoint, with a health of its own.
-    let other = EndpointKey::inline(&Tenant::new("someone-else"), "http://hook.test/");
+    // The same URL for another tenant is another endpoint, with a health of its own, and
+    // so is the same project in another environment.
+    let other = EndpointKey::inline(&Tenant::new("someone-else", "live"), "http://hook.test/");
+    let other_env = EndpointKey::inline(
+        &Tenant::new(tenant.project.clone(), "test"),
+        "http://hook.test/",
+    );
     assert_eq!(
         store.endpoint_health(&url).await.unwrap(),
         EndpointHealth::default()
     );
-    let first = store.record_endpoint_failure(&url, 3).await.unwrap();
+    let failed = |n: u32| Attempt {
+        attempt: n,
+        at_ms: 1_000 + u64::from(n),
+        status_code: Some(500),
+        error: Some("http_500".into()),
+        duration_ms: 3,
+        response_body: None,
+    };
+    let first = store
+        .record_endpoint_failure(&url, &failed(1), 3)
+        .await
+        .unwrap();
     assert_eq!(
         first,
         EndpointHealth {
             consecutive_failures: 1,
-            disabled: false
+            disabled: false,
+            disabled_at_ms: None,
+            last_attempt: Some(failed(1)),
         }
     );
-    store.record_endpoint_success(&url).await.unwrap();
-    for _ in 0..2 {
-        store.record_endpoint_failure(&url, 3).await.unwrap();
+    let delivered = Attempt {
+        status_code: Some(200),
+        error: None,
+        ..failed(2)
+    };
+    store
+        .record_endpoint_success(&url, &delivered)
+        .await
+        .unwrap();
+    let healthy = store.endpoint_health(&url).await.unwrap();
+    assert_eq!(healthy.consecutive_failures, 0);
+    assert_eq!(healthy.last_attempt, Some(delivered));
+    for n in 3..5 {
+        store
+            .record_endpoint_failure(&url, &failed(n), 3)
+            .await
+            .unwrap();
     }
     assert!(!store.endpoint_health(&url).await.unwrap().disabled);
-    assert!(
-        store
-            .record_endpoint_failure(&url, 3)
-            .await
-            .unwrap()
-            .disabled
-    );
-    assert!(store.endpoint_health(&url).await.unwrap().disabled);
-    assert!(!store.endpoint_health(&other).await.unwrap().disabled);
+    let disabled = store
+        .record_endpoint_failure(&url, &failed(5), 3)
+        .await
+        .unwrap();
+    assert!(disabled.disabled);
+    assert!(disabled.disabled_at_ms.is_some_and(|at| at > 0));
+    assert_eq!(store.endpoint_health(&url).await.unwrap(), disabled);
+    for key in [&other, &other_env] {
+        assert_eq!(
+            store.endpoint_health(key).await.unwrap(),
+            EndpointHealth::default()
+        );
+    }
     assert!(store.reenable_endpoint(&url).await.unwrap());
+    let reenabled = store.endpoint_health(&url).await.unwrap();
+    assert_eq!(
+        (
+            reenabled.consecutive_failures,
+            reenabled.disabled,
+            reenabled.disabled_at_ms
+        ),
+        (0, false, None)
+    );
+    assert_eq!(
+        reenabled.last_attempt,
+        Some(failed(5)),
+        "the log of what happened stays"
+    );
+    assert!(!store.reenable_endpoint(&url).await.unwrap());
+    store.forget_endpoint(&url).await.unwrap();
     assert_eq!(
         store.endpoint_health(&url).await.unwrap(),
         EndpointHealth::default()
     );
-    assert!(!store.reenable_endpoint(&url).await.unwrap());
 }
 
 async fn bodies(store: Arc<dyn DeliveryStore>) {
@@ -292,13 +343,16 @@ fn endpoint(tenant: &Tenant, name: &str, url: &str) -> endpoints::Endpoint {
         payload: Default::default(),
         content_type: Some(crawler_core::ContentType::Msgpack),
         content_encoding: Some(crawler_core::ContentEncoding::Gzip),
+        retry_schedule_ms: Some(vec![100, 2_000]),
+        timeout_ms: Some(1_500),
         created_at_ms: 7,
     }
 }
 
 async fn named_endpoints(store: Arc<dyn endpoints::EndpointStore>) {
-    let tenant = Tenant::new(format!("tenant-{}", uuid::Uuid::new_v4()));
-    let other = Tenant::new(format!("tenant-{}", uuid::Uuid::new_v4()));
+    let tenant = Tenant::new(format!("p{}", uuid::Uuid::new_v4().simple()), "live");
+    // The same project in another environment is another tenant.
+    let other = Tenant::new(tenant.project.clone(), "test");
     let hook = endpoint(&tenant, "hook", "http://a.test/");
     assert!(store.create(&hook).await.unwrap());
     // Names are unique within a tenant, not across tenants.

@@ -87,13 +87,19 @@ impl EventHandler {
                 return Ok(Handled::SummaryDeferred);
             }
         }
-        if self.store.endpoint_health(&target.endpoint).await?.disabled {
+        let health = self.store.endpoint_health(&target.endpoint).await?;
+        if health.disabled {
             let skipped = delivery_log::skipped(&envelope, &target, now_ms());
             self.store.log_attempt(&target.endpoint, &skipped).await?;
             return self
                 .dead_letter(&envelope, &target, DeadReason::EndpointDisabled)
                 .await;
         }
+        // Profiles that tell the receiver (`scrapfly`) show the count as this attempt starts.
+        let target = Target {
+            consecutive_failures: health.consecutive_failures,
+            ..(*target).clone()
+        };
         let Some(permit) = self.permits.acquire(&target.endpoint, PERMIT_WAIT).await else {
             self.republish(&envelope, THROTTLED_RETRY).await?;
             return Ok(Handled::Throttled);
@@ -146,7 +152,10 @@ impl EventHandler {
         let timestamp = now_ms() / 1000;
         match pipeline::prepare(target, envelope, &shaped.body, timestamp) {
             Ok(request) => {
-                let timeout = target.profile.timeout.map(|t| self.config.profile_time(t));
+                // The endpoint's own timeout as set; the profile's as this deployment scales it.
+                let timeout = target
+                    .timeout
+                    .or_else(|| target.profile.timeout.map(|t| self.config.profile_time(t)));
                 Ok(pipeline::send(&self.client, target, request, timeout).await)
             }
             Err(error) => Ok(AttemptOutcome::unsent(error.to_string())),
@@ -161,7 +170,9 @@ impl EventHandler {
     ) -> Result<(), StoreError> {
         let (job, id) = (envelope.job_id, &envelope.event_id);
         self.store.mark_delivered(job, id).await?;
-        self.store.record_endpoint_success(&target.endpoint).await?;
+        self.store
+            .record_endpoint_success(&target.endpoint, &attempt)
+            .await?;
         let entry = delivery_log::entry(envelope, target, attempt, LoggedOutcome::Delivered, None);
         self.store.log_attempt(&target.endpoint, &entry).await?;
         self.settled(envelope).await
@@ -178,10 +189,10 @@ impl EventHandler {
     ) -> Result<Handled, HandleError> {
         let health = self
             .store
-            .record_endpoint_failure(&target.endpoint, self.config.disable_after)
+            .record_endpoint_failure(&target.endpoint, &attempt, self.config.disable_after)
             .await?;
         if health.disabled {
-            tracing::warn!(url = %target.url, failures = health.consecutive_failures, "webhook endpoint disabled");
+            tracing::warn!(endpoint = %target.endpoint, url = %target.url, failures = health.consecutive_failures, "webhook endpoint disabled");
         }
         let made = TriesMade {
             attempts: envelope.attempt,
@@ -220,17 +231,18 @@ impl EventHandler {
         })
     }
 
-    /// The target profile's retry schedule when it has one (as the service it imitates
-    /// documents it, so without quick retries), else the configured one.
+    /// The endpoint's retry schedule when it has one, else its profile's (as the service
+    /// it imitates documents it, so without quick retries), else the configured one.
     fn retry_policy(&self, target: &Target) -> Cow<'_, RetryPolicy> {
-        match target.profile.retry_schedule {
-            Some(schedule) => Cow::Owned(RetryPolicy::new(
+        match (&target.retry_schedule, target.profile.retry_schedule) {
+            (Some(schedule), _) => Cow::Owned(RetryPolicy::new(schedule.clone())),
+            (None, Some(schedule)) => Cow::Owned(RetryPolicy::new(
                 schedule
                     .iter()
                     .map(|delay| self.config.profile_time(*delay))
                     .collect(),
             )),
-            None => Cow::Borrowed(&self.config.policy),
+            (None, None) => Cow::Borrowed(&self.config.policy),
         }
     }
 

@@ -75,8 +75,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn one_endpoint_gets_at_most_its_permits_and_others_are_not_held_up() {
         let permits = EndpointPermits::new(2);
-        let busy = EndpointKey::inline(&Tenant::new("t"), "http://busy/");
-        let other = EndpointKey::inline(&Tenant::new("t"), "http://other/");
+        let busy = EndpointKey::inline(&Tenant::new("t", "live"), "http://busy/");
+        let other = EndpointKey::inline(&Tenant::new("t", "live"), "http://other/");
         let first = permits.acquire(&busy, PERMIT_WAIT).await;
         let second = permits.acquire(&busy, PERMIT_WAIT).await;
         assert!(first.is_some() && second.is_some());

@@ -46,7 +46,10 @@ fn is_reserved(name: &HeaderName, signing: SigningScheme) -> bool {
 pub struct Ours<'a> {
     /// The signing scheme's headers, from the sign step.
     pub signature: Vec<(HeaderName, HeaderValue)>,
-    pub job_id: &'a str,
+    /// What the profile says about the endpoint (names from its table, lower case).
+    pub endpoint: Vec<(&'static str, String)>,
+    /// The job the event is about; `None` for a test event.
+    pub job_id: Option<&'a str>,
     pub body: &'a Encoded,
 }
 
@@ -82,10 +85,20 @@ pub fn webhook_headers(
             headers.insert(name, value);
         }
     }
+    for (name, value) in ours.endpoint {
+        // A name or tenant that is not a valid header value (never, once validated) is
+        // left out rather than failing the delivery.
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            headers.insert(name, value);
+        }
+    }
     for (name, value) in ours.signature {
         headers.insert(name, value);
     }
-    if let Ok(value) = HeaderValue::from_str(ours.job_id) {
+    if let Some(Ok(value)) = ours.job_id.map(HeaderValue::from_str) {
         headers.insert(HeaderName::from_static(JOB_ID), value);
     }
     for (name, value) in ours.body.headers() {
@@ -123,12 +136,14 @@ mod tests {
             headers: &[("x-kind", "default"), ("x-extra", "1")],
             retry_schedule: None,
             timeout: None,
+            endpoint_context: None,
         };
         let custom: BTreeMap<String, String> = [("X-Kind".to_string(), "mine".to_string())].into();
         let body = json_body();
         let ours = Ours {
             signature: Vec::new(),
-            job_id: "job",
+            endpoint: Vec::new(),
+            job_id: Some("job"),
             body: &body,
         };
         let headers = webhook_headers(&custom, &profile, ours);
@@ -145,6 +160,7 @@ mod tests {
             ("Webhook-Signature", "v1,forged"),
             ("webhook-id", "other"),
             ("X-Crawler-Job-Id", "other"),
+            ("X-Endpoint-Says", "custom"),
             ("bad header", "x"),
         ]
         .into_iter()
@@ -161,7 +177,8 @@ mod tests {
         .collect();
         let ours = Ours {
             signature,
-            job_id: "job",
+            endpoint: vec![("x-endpoint-says", "ours".to_string())],
+            job_id: Some("job"),
             body: &body,
         };
         let headers = webhook_headers(&custom, profiles::standard(), ours);
@@ -172,6 +189,7 @@ mod tests {
         assert_eq!(headers["webhook-id"], "msg_1");
         assert_eq!(headers["webhook-timestamp"], "5");
         assert_eq!(headers["x-crawler-job-id"], "job");
+        assert_eq!(headers["x-endpoint-says"], "ours");
         assert!(headers["user-agent"]
             .to_str()
             .unwrap()

@@ -35,12 +35,14 @@ pub mod schedule;
 pub mod signing;
 mod target;
 mod target_cache;
+pub mod test_event;
 
 use std::sync::Arc;
 
 use crawler_queue::Queue;
 use crawler_state::StateStore;
 
+use crawler_deliveries::endpoints::EndpointStore;
 use crawler_deliveries::DeliveryStore;
 pub use handled::Handled;
 pub use headers::WEBHOOK_USER_AGENT;
@@ -53,4 +55,6 @@ pub struct DispatcherServices {
     pub queue: Arc<dyn Queue>,
     pub state: Arc<dyn StateStore>,
     pub deliveries: Arc<dyn DeliveryStore>,
+    /// The tenants' stored endpoints, which jobs name with `webhook_name`.
+    pub endpoints: Arc<dyn EndpointStore>,
 }

@@ -87,7 +87,7 @@ fn build_handler(
         },
         events: EventsQueue::new(services.queue.clone(), &namespace),
         store: services.deliveries.clone(),
-        targets: TargetCache::new(services.state.clone()),
+        targets: TargetCache::new(services.state.clone(), services.endpoints.clone()),
         client: WebhookClient::new(timeout, config.allow_private_networks)?,
         permits: EndpointPermits::new(config.webhook_max_in_flight_per_endpoint),
     })

@@ -154,6 +154,8 @@ mod tests {
                 crawl_budget: None,
                 api_params: ApiParams::default(),
                 callback: None,
+                webhook_name: None,
+                tenant: Default::default(),
                 meta: serde_json::Value::Null,
                 timeout_sec: 60,
                 scope,

@@ -9,7 +9,7 @@ use crawler_fetcher::worker;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::services::{Services, WorkerTap};
+use crate::services::{Services, ServicesError, WorkerTap};
 
 pub struct EmbeddedOptions {
     /// Worker loops to run, each with `worker_concurrency` fetches in flight.
@@ -28,7 +28,17 @@ pub struct Embedded {
 }
 
 impl Embedded {
-    pub fn start(config: Arc<Settings>, backends: Services, options: EmbeddedOptions) -> Embedded {
+    /// Starts the roles; fails only when `backends` lack a store a role needs.
+    pub fn start(
+        config: Arc<Settings>,
+        backends: Services,
+        options: EmbeddedOptions,
+    ) -> Result<Embedded, ServicesError> {
+        // Asked first, so that nothing has started when a store is missing.
+        let dispatcher = options
+            .dispatcher
+            .then(|| backends.dispatcher())
+            .transpose()?;
         let stop = CancellationToken::new();
         let mut roles = JoinSet::new();
         for n in 0..options.workers.max(1) {
@@ -41,8 +51,7 @@ impl Embedded {
                 }
             });
         }
-        if options.dispatcher {
-            let dispatcher_backends = backends.dispatcher();
+        if let Some(dispatcher_backends) = dispatcher {
             let config = config.clone();
             let stopped = stop.clone().cancelled_owned();
             roles.spawn(async move {
@@ -52,11 +61,11 @@ impl Embedded {
                 }
             });
         }
-        Embedded {
+        Ok(Embedded {
             backends,
             stop,
             roles,
-        }
+        })
     }
 
     /// Asks every role to stop and waits until they did.

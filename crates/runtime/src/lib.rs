@@ -15,5 +15,5 @@ pub mod signals;
 
 pub use embedded::{Embedded, EmbeddedOptions};
 pub use probes::connect_with_metrics;
-pub use services::{BackendChoice, Services, ServicesError, WorkerTap};
+pub use services::{BackendChoice, Roles, Services, ServicesError, WorkerTap};
 pub use signals::{exit_on_error, shutdown_signal};

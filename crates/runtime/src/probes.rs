@@ -6,13 +6,16 @@ use std::sync::{Arc, OnceLock};
 use crawler_config::Settings;
 use crawler_telemetry::readiness::{probe, Readiness};
 
-use crate::services::{BackendChoice, Services, ServicesError};
+use crate::services::{BackendChoice, Roles, Services, ServicesError};
 
 /// Serves `/metrics`, `/healthz` and `/readyz` on the configured `metrics_addr`, if any,
 /// then connects to the distributed backends. The listener comes first so that metrics and
 /// liveness answer while the broker or Redis is still down; `/readyz` says 503 until both
-/// answer.
-pub async fn connect_with_metrics(config: &Settings) -> Result<Services, ServicesError> {
+/// answer. Opens what `roles` use.
+pub async fn connect_with_metrics(
+    config: &Settings,
+    roles: Roles,
+) -> Result<Services, ServicesError> {
     let connected: Arc<OnceLock<Services>> = Arc::default();
     if !config.metrics_addr.is_empty() {
         let listener = tokio::net::TcpListener::bind(config.metrics_addr.as_str())
@@ -30,7 +33,7 @@ pub async fn connect_with_metrics(config: &Settings) -> Result<Services, Service
             }
         });
     }
-    let services = Services::connect(config, BackendChoice::Distributed).await?;
+    let services = Services::connect(config, BackendChoice::Distributed, roles).await?;
     // Only this function sets it, once.
     let _ = connected.set(services.clone());
     Ok(services)

@@ -2,9 +2,10 @@
 //!
 //! [`Services::connect`] turns a [`BackendChoice`] into the backend of each store and opens
 //! each through its crate's own factory (`crawler_queue::connect`, `crawler_state::connect`,
-//! the dispatcher's `store::connect`, `Politeness::connect`). Nothing else in the program
-//! names a backend type, so the embedded mode runs the very code paths the distributed
-//! roles run, over other backends.
+//! the dispatcher's `store::connect`, `endpoints::connect`, `Politeness::connect`). Nothing
+//! else in the program names a backend type, so the embedded mode runs the very code paths
+//! the distributed roles run, over other backends. A store only some roles use (the
+//! endpoint store) is opened only by a process that runs one of them ([`Roles`]).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use std::time::Duration;
 use crawler_config::Settings;
 use crawler_core::retry::{retry_transient, Backoff};
 use crawler_core::WebhookEvent;
+use crawler_deliveries::endpoints::{self as endpoint_store, EndpointStore};
 use crawler_deliveries::{self as delivery_store, DeliveryBackend, DeliveryStore, StoreError};
 use crawler_politeness::{Politeness, PolitenessConfig, PolitenessError};
 use crawler_queue::{Queue, QueueBackend, QueueError};
@@ -31,6 +33,40 @@ pub enum BackendChoice {
     Memory,
 }
 
+/// The roles a process runs, which decide the stores it opens beyond the shared ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Roles {
+    /// The coordinator's API, or the scheduler, which starts jobs through its state.
+    pub api: bool,
+    pub dispatcher: bool,
+}
+
+impl Roles {
+    pub const API: Roles = Roles {
+        api: true,
+        dispatcher: false,
+    };
+    pub const DISPATCHER: Roles = Roles {
+        api: false,
+        dispatcher: true,
+    };
+    pub const WORKER: Roles = Roles {
+        api: false,
+        dispatcher: false,
+    };
+    /// Every role in one process (`crawler serve`, `crawler crawl`).
+    pub const ALL: Roles = Roles {
+        api: true,
+        dispatcher: true,
+    };
+
+    /// The API manages endpoints and checks the names jobs give; the dispatcher reads
+    /// the endpoint a job names. Workers never touch them.
+    fn use_endpoints(self) -> bool {
+        self.api || self.dispatcher
+    }
+}
+
 /// A backend that could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum ServicesError {
@@ -40,6 +76,11 @@ pub enum ServicesError {
     State(#[source] StateError),
     #[error("cannot open the delivery store")]
     Deliveries(#[source] StoreError),
+    #[error("cannot open the endpoint store")]
+    Endpoints(#[source] StoreError),
+    /// A role was asked for its services from a process that did not open them.
+    #[error("this process did not open the {0} (see `Roles`)")]
+    NotOpened(&'static str),
     #[error("cannot open the schedule store")]
     Schedules(#[source] ScheduleError),
     #[error("cannot open the politeness store")]
@@ -59,19 +100,22 @@ pub struct Services {
     pub queue: Arc<dyn Queue>,
     pub state: Arc<dyn StateStore>,
     pub deliveries: Arc<dyn DeliveryStore>,
+    /// The tenants' named webhook endpoints, when the process runs a role that uses them.
+    pub endpoints: Option<Arc<dyn EndpointStore>>,
     /// Stored schedules, their runs and the scheduler's lease.
     pub schedules: Arc<dyn ScheduleStore>,
     pub politeness: Arc<Politeness>,
 }
 
 impl Services {
-    /// Opens the backends `choice` names. The distributed ones are retried with capped
-    /// backoff until they answer, so that a role may start before the broker and Redis
-    /// (compose, systemd); that never returns an error. The in-memory ones are opened once,
-    /// and an error is returned as it comes.
+    /// Opens the backends `choice` names that `roles` use. The distributed ones are retried
+    /// with capped backoff until they answer, so that a role may start before the broker
+    /// and Redis (compose, systemd); that never returns an error. The in-memory ones are
+    /// opened once, and an error is returned as it comes.
     pub async fn connect(
         config: &Settings,
         choice: BackendChoice,
+        roles: Roles,
     ) -> Result<Services, ServicesError> {
         let namespace = config.namespace.as_str();
         let backends = ChosenBackends::of(config, choice);
@@ -95,6 +139,17 @@ impl Services {
             })
             .await
             .map_err(ServicesError::Deliveries)?;
+        let endpoints = if roles.use_endpoints() {
+            let opened = patience
+                .attempt("Redis", || {
+                    endpoint_store::connect(&backends.deliveries, namespace)
+                })
+                .await
+                .map_err(ServicesError::Endpoints)?;
+            Some(opened)
+        } else {
+            None
+        };
         let schedules = patience
             .attempt("Redis", || {
                 crawler_scheduler::connect(&backends.schedules, namespace)
@@ -113,18 +168,26 @@ impl Services {
             queue,
             state,
             deliveries,
+            endpoints,
             schedules,
             politeness: Arc::new(politeness),
         })
     }
 
-    /// What a webhook dispatcher needs.
-    pub fn dispatcher(&self) -> crawler_dispatcher::DispatcherServices {
-        crawler_dispatcher::DispatcherServices {
+    fn endpoints(&self) -> Result<Arc<dyn EndpointStore>, ServicesError> {
+        self.endpoints
+            .clone()
+            .ok_or(ServicesError::NotOpened("endpoint store"))
+    }
+
+    /// What a webhook dispatcher needs; the process must have been connected with it.
+    pub fn dispatcher(&self) -> Result<crawler_dispatcher::DispatcherServices, ServicesError> {
+        Ok(crawler_dispatcher::DispatcherServices {
             queue: self.queue.clone(),
             state: self.state.clone(),
             deliveries: self.deliveries.clone(),
-        }
+            endpoints: self.endpoints()?,
+        })
     }
 
     /// What a fetcher worker needs.
@@ -137,14 +200,15 @@ impl Services {
         }
     }
 
-    /// The subset the coordinator needs.
-    pub fn coordinator(&self) -> crawler_coordinator::ApiServices {
-        crawler_coordinator::ApiServices {
+    /// The subset the coordinator needs; the process must have been connected with it.
+    pub fn coordinator(&self) -> Result<crawler_coordinator::ApiServices, ServicesError> {
+        Ok(crawler_coordinator::ApiServices {
             queue: self.queue.clone(),
             state: self.state.clone(),
             deliveries: self.deliveries.clone(),
+            endpoints: self.endpoints()?,
             schedules: self.schedules.clone(),
-        }
+        })
     }
 }
 

@@ -12,7 +12,7 @@ use axum::Json;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use crawler_core::JobId;
-use crawler_deliveries::{StoreError, Tenant};
+use crawler_deliveries::StoreError;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -125,7 +125,6 @@ pub async fn reenable(
             "the endpoint's `url` is required",
         ));
     };
-    let tenant = Tenant::new(caller.owner);
-    let was_disabled = operations(&app).reenable(&tenant, &url).await?;
+    let was_disabled = operations(&app).reenable(&caller.tenant, &url).await?;
     Ok(Json(json!({"url": url, "reenabled": true, "wasDisabled": was_disabled})).into_response())
 }

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use crawler_core::messages::job_of_event_id;
-use crawler_deliveries::{EndpointKey, LogCursor, Tenant};
+use crawler_deliveries::{EndpointKey, LogCursor};
 use serde_json::json;
 
 use crate::app::AppState;
@@ -80,7 +80,17 @@ pub async fn webhook_deliveries(
     let cursor = cursor_of(&query)?;
     // The key holds the caller's tenant, so another tenant's endpoint of the same name is
     // another log, never this one.
-    let endpoint = EndpointKey::named(&Tenant::new(caller.owner), &name);
+    let endpoint = EndpointKey::named(&caller.tenant, &name);
+    // A name the tenant has no endpoint of (another tenant's included) is not found.
+    if app
+        .services
+        .endpoints
+        .get(&caller.tenant, &name)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found("no such webhook endpoint"));
+    }
     let page = operations(&app)
         .endpoint_attempts(&endpoint, cursor)
         .await?;

@@ -9,6 +9,7 @@ pub mod results;
 pub mod schedule_view;
 pub mod schedules;
 pub mod submit;
+pub mod webhooks;
 
 use std::collections::HashMap;
 

@@ -22,7 +22,7 @@ use crate::auth::{self, Caller};
 use crate::error::ApiError;
 use crate::launch::{self, Launched};
 use crate::request::CrawlRequest;
-use crate::{guard, metrics, validate, MAX_BODY_BYTES};
+use crate::{guard, metrics, validate, webhooks, MAX_BODY_BYTES};
 
 /// The 201 answer: the job's status plus what the client needs to follow it.
 #[derive(Serialize)]
@@ -76,8 +76,12 @@ async fn accept(
     };
 
     let now = crawler_core::time::now_ms();
-    let (spec, schedule) =
+    let (mut spec, schedule) =
         validate::schedule::job_and_schedule(&request, &app.rules, caller.plan, now)?;
+    spec.tenant = caller.tenant.clone();
+    if let Some(name) = &spec.webhook_name {
+        webhooks::require_named(app.services.endpoints.as_ref(), &spec.tenant, name).await?;
+    }
     let allow_private = app.settings.allow_private_networks;
     guard::check("start_url", &spec.start_url, allow_private).await?;
     if let Some(callback) = &spec.callback {

@@ -20,7 +20,7 @@ const SECRET_MAX_BYTES: usize = 64;
 const GENERATED_SECRET_BYTES: usize = 32;
 
 /// Headers the dispatcher sets itself: a user value would break the signature or HTTP.
-fn reserved_header(name: &str) -> bool {
+pub(super) fn reserved_header(name: &str) -> bool {
     name.starts_with("webhook-")
         || matches!(
             name,
@@ -59,12 +59,13 @@ pub fn callback(value: &Value, default_profile: &str) -> Result<Callback, ApiErr
     fields::one_of("callback.type", kind, &["webhook"])?;
 
     let url = webhook_url(
+        "callback.url",
         get("url")
             .ok_or_else(|| ApiError::bad_request("callback.url", "callback.url is required"))?,
     )?;
     let profile = delivery::profile("callback", get("profile"), default_profile)?;
     let events = match get("events") {
-        Some(v) => events(v, profile)?,
+        Some(v) => events("callback.events", v, profile)?,
         None => EventKind::defaults(),
     };
     let content_type = delivery::content_type("callback", get("content_type"), profile)?;
@@ -74,7 +75,7 @@ pub fn callback(value: &Value, default_profile: &str) -> Result<Callback, ApiErr
         None => Default::default(),
     };
     let secret = match get("secret") {
-        Some(v) => secret(v)?,
+        Some(v) => secret("callback.secret", v)?,
         None => generate_secret(),
     };
     let payload = match get("payload") {
@@ -96,8 +97,8 @@ pub fn callback(value: &Value, default_profile: &str) -> Result<Callback, ApiErr
     })
 }
 
-fn webhook_url(value: &Value) -> Result<Url, ApiError> {
-    let field = "callback.url";
+/// An absolute http(s) URL; `field` names it in errors (named endpoints share the rules).
+pub(super) fn webhook_url(field: &str, value: &Value) -> Result<Url, ApiError> {
     let text = fields::string(field, value)?;
     let url = Url::parse(text.trim())
         .map_err(|e| ApiError::bad_request(field, format!("{field} is not a valid URL: {e}")))?;
@@ -110,8 +111,11 @@ fn webhook_url(value: &Value) -> Result<Url, ApiError> {
     Ok(url)
 }
 
-fn events(value: &Value, profile: &DeliveryProfile) -> Result<Vec<EventKind>, ApiError> {
-    let field = "callback.events";
+pub(super) fn events(
+    field: &str,
+    value: &Value,
+    profile: &DeliveryProfile,
+) -> Result<Vec<EventKind>, ApiError> {
     let names = value
         .as_array()
         .ok_or_else(|| ApiError::bad_request(field, format!("{field} must be an array")))?;
@@ -141,8 +145,7 @@ fn events(value: &Value, profile: &DeliveryProfile) -> Result<Vec<EventKind>, Ap
     Ok(kinds)
 }
 
-fn secret(value: &Value) -> Result<String, ApiError> {
-    let field = "callback.secret";
+pub(super) fn secret(field: &str, value: &Value) -> Result<String, ApiError> {
     let text = fields::string(field, value)?;
     let bad = || {
         ApiError::bad_request(

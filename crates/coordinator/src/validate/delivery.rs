@@ -11,13 +11,22 @@ use serde_json::Value;
 use super::fields;
 use crate::error::ApiError;
 
+/// `prefix.name`, or `name` alone for a top-level field (a named endpoint's body).
+fn field_name(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
 /// The profile `value` names, or `default` when it names none.
 pub fn profile(
     prefix: &str,
     value: Option<&Value>,
     default: &str,
 ) -> Result<&'static DeliveryProfile, ApiError> {
-    let field = format!("{prefix}.profile");
+    let field = field_name(prefix, "profile");
     let name = match value {
         Some(v) => fields::string(&field, v)?,
         None => default,
@@ -39,7 +48,7 @@ pub fn content_type(
     value: Option<&Value>,
     profile: &DeliveryProfile,
 ) -> Result<Option<ContentType>, ApiError> {
-    let field = format!("{prefix}.content_type");
+    let field = field_name(prefix, "content_type");
     let Some(value) = value else {
         return Ok(None);
     };
@@ -64,7 +73,7 @@ pub fn content_encoding(
     prefix: &str,
     value: Option<&Value>,
 ) -> Result<Option<ContentEncoding>, ApiError> {
-    let field = format!("{prefix}.content_encoding");
+    let field = field_name(prefix, "content_encoding");
     let Some(value) = value else {
         return Ok(None);
     };

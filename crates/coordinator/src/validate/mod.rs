@@ -6,6 +6,7 @@
 mod api_params;
 mod callback;
 mod delivery;
+pub mod endpoint;
 mod fields;
 pub mod schedule;
 #[cfg(test)]
@@ -91,6 +92,7 @@ pub fn job_spec(request: &CrawlRequest, rules: &Rules, plan: Plan) -> Result<Job
         (None, Some(v)) => Some(callback::webhook(v)?),
         (None, None) => None,
     };
+    let webhook_name = webhook_name(request, callback.is_some())?;
     let flag = |field: &str, value: &Option<Value>, default: bool| {
         value
             .as_ref()
@@ -107,6 +109,9 @@ pub fn job_spec(request: &CrawlRequest, rules: &Rules, plan: Plan) -> Result<Job
         crawl_budget,
         api_params,
         callback,
+        webhook_name,
+        // The caller's tenant is the submitter's to set (`handlers::submit`).
+        tenant: Default::default(),
         meta: request.meta.clone().unwrap_or(Value::Null),
         timeout_sec: timeout_sec(request, rules)?,
         scope: scope(request)?,
@@ -121,6 +126,22 @@ pub fn job_spec(request: &CrawlRequest, rules: &Rules, plan: Plan) -> Result<Job
         name: delivery::short_text("name", request.name.as_ref(), MAX_NAME_CHARS)?,
         custom_id: delivery::short_text("custom_id", request.custom_id.as_ref(), MAX_NAME_CHARS)?,
     })
+}
+
+/// `webhook_name`, a stored endpoint of the caller's tenant, instead of a `callback`.
+/// Whether the tenant has one of that name is checked by the submitter, which can reach
+/// the endpoint store.
+fn webhook_name(request: &CrawlRequest, has_callback: bool) -> Result<Option<String>, ApiError> {
+    let Some(value) = &request.webhook_name else {
+        return Ok(None);
+    };
+    if has_callback {
+        return Err(ApiError::bad_request(
+            "webhook_name",
+            "give either callback or webhook_name, not both",
+        ));
+    }
+    endpoint::endpoint_name("webhook_name", value).map(Some)
 }
 
 /// `url_regexp_include` (everything when absent) and `url_regexp_exclude`, compiled once

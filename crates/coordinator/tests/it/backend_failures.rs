@@ -57,6 +57,12 @@ async fn start() -> (
         )
         .await
         .expect("memory delivery store"),
+        endpoints: crawler_deliveries::endpoints::connect(
+            &crawler_deliveries::DeliveryBackend::Memory,
+            &settings.namespace,
+        )
+        .await
+        .expect("memory endpoint store"),
         schedules: crawler_scheduler::connect(
             &crawler_scheduler::ScheduleBackend::Memory,
             &settings.namespace,

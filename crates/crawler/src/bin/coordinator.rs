@@ -11,7 +11,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use crawler_config::{init_tracing, Settings};
-use crawler_runtime::{exit_on_error, shutdown_signal, BackendChoice, Services};
+use crawler_runtime::{exit_on_error, shutdown_signal, BackendChoice, Roles, Services};
 
 #[derive(Parser)]
 #[command(
@@ -34,13 +34,13 @@ async fn start() -> anyhow::Result<()> {
     let settings = Arc::new(Settings::load(args.config.as_deref())?);
     init_tracing(settings.log_format);
     // Waits for the broker and Redis, so the coordinator may start before them.
-    let services = Services::connect(&settings, BackendChoice::Distributed).await?;
+    let services = Services::connect(&settings, BackendChoice::Distributed, Roles::API).await?;
     let listener = tokio::net::TcpListener::bind(settings.http_addr)
         .await
         .with_context(|| format!("cannot listen on {}", settings.http_addr))?;
     crawler_coordinator::run(
         settings,
-        services.coordinator(),
+        services.coordinator()?,
         listener,
         shutdown_signal(),
     )

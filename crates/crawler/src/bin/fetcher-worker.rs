@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::Parser;
 use crawler_config::{init_tracing, Settings};
 use crawler_fetcher::worker;
-use crawler_runtime::{connect_with_metrics, exit_on_error, shutdown_signal};
+use crawler_runtime::{connect_with_metrics, exit_on_error, shutdown_signal, Roles};
 
 #[derive(Parser)]
 #[command(
@@ -31,7 +31,7 @@ async fn start() -> anyhow::Result<()> {
     let config = Arc::new(Settings::load(args.config.as_deref())?);
     init_tracing(config.log_format);
     // The broker and Redis may start after us: wait for them.
-    let services = connect_with_metrics(&config).await?;
+    let services = connect_with_metrics(&config, Roles::WORKER).await?;
     worker::run(config, services.worker(None), shutdown_signal())
         .await
         .context("fetcher worker failed")

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use clap::Parser;
 use crawler_config::{init_tracing, Settings};
 use crawler_coordinator::{scheduling, AppState, AuthMode};
-use crawler_runtime::{connect_with_metrics, exit_on_error, shutdown_signal};
+use crawler_runtime::{connect_with_metrics, exit_on_error, shutdown_signal, Roles};
 
 #[derive(Parser)]
 #[command(
@@ -31,10 +31,11 @@ async fn start() -> anyhow::Result<()> {
     let settings = Arc::new(Settings::load(args.config.as_deref())?);
     init_tracing(settings.log_format);
     // The broker and Redis may start after us: wait for them.
-    let services = connect_with_metrics(&settings).await?;
+    // It starts jobs through the coordinator's state, so it opens what the API opens.
+    let services = connect_with_metrics(&settings, Roles::API).await?;
     // Links handed out in the jobs it starts (statusUrl) point at the public API.
     let base = settings.public_base_url(settings.http_addr);
-    let app = AppState::new(settings, services.coordinator(), AuthMode::Keys, base);
+    let app = AppState::new(settings, services.coordinator()?, AuthMode::Keys, base);
     scheduling::run_scheduler(Arc::new(app), shutdown_signal()).await?;
     Ok(())
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use crawler_config::{init_tracing, Settings};
-use crawler_runtime::{connect_with_metrics, exit_on_error, shutdown_signal};
+use crawler_runtime::{connect_with_metrics, exit_on_error, shutdown_signal, Roles};
 
 #[derive(Parser)]
 #[command(about = "Delivers crawl events to the jobs' webhooks, signed and retried")]
@@ -28,7 +28,7 @@ async fn start() -> anyhow::Result<()> {
     init_tracing(settings.log_format);
 
     // The broker and Redis may start after us (compose, systemd): wait for them.
-    let services = connect_with_metrics(&settings).await?;
-    crawler_dispatcher::run(settings, services.dispatcher(), shutdown_signal()).await?;
+    let services = connect_with_metrics(&settings, Roles::DISPATCHER).await?;
+    crawler_dispatcher::run(settings, services.dispatcher()?, shutdown_signal()).await?;
     Ok(())
 }

@@ -32,6 +32,8 @@ fn crawl_of(start_url: String) -> JobSpec {
             ..ApiParams::default()
         },
         callback: None,
+        webhook_name: None,
+        tenant: Default::default(),
         meta: serde_json::json!({"from": "schedule"}),
         timeout_sec: 600,
         scope: Scope::Host,

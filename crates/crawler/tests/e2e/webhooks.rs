@@ -3,8 +3,11 @@
 //! has its own namespace; signatures are checked with an independent implementation.
 
 mod delivery_log;
+mod deployments;
+mod endpoints;
 mod flow;
 mod harness;
+mod scrapfly;
 
 use std::time::Duration;
 

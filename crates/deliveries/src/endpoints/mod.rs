@@ -23,20 +23,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{DeliveryBackend, StoreError};
 
-/// Who owns jobs and endpoints: today the digest of an API key (a job record's `owner`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Tenant(pub String);
-
-impl Tenant {
-    pub fn new(owner: impl Into<String>) -> Self {
-        Tenant(owner.into())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+/// Who owns endpoints: a project and an environment, shared by every API key of them.
+/// Defined in `crawler_core`, because a job's spec carries its tenant.
+pub use crawler_core::Tenant;
 
 /// Identifies one endpoint of one tenant; what health and delivery records hang off.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -44,14 +33,20 @@ impl Tenant {
 pub struct EndpointKey(String);
 
 impl EndpointKey {
-    /// A stored endpoint, by its name (unique within its tenant).
+    /// A stored endpoint, by its name (unique within its tenant). Project and environment
+    /// names cannot hold `/`, so the key splits back without ambiguity.
     pub fn named(tenant: &Tenant, name: &str) -> Self {
-        EndpointKey(format!("{}/name:{name}", tenant.0))
+        EndpointKey(format!("{}/{}/name:{name}", tenant.project, tenant.env))
     }
 
     /// An inline callback of a job: one anonymous endpoint per tenant and URL.
     pub fn inline(tenant: &Tenant, url: &str) -> Self {
-        EndpointKey(format!("{}/inline:{}", tenant.0, crate::url_digest(url)))
+        EndpointKey(format!(
+            "{}/{}/inline:{}",
+            tenant.project,
+            tenant.env,
+            crate::url_digest(url)
+        ))
     }
 
     pub fn as_str(&self) -> &str {
@@ -96,6 +91,14 @@ pub struct Endpoint {
     /// The body's compression; `None` keeps the profile's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_encoding: Option<ContentEncoding>,
+    /// The waits before each retry, in milliseconds; `None` keeps the profile's schedule,
+    /// or the configured `webhook_retry_schedule`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_schedule_ms: Option<Vec<u64>>,
+    /// The time one attempt may take; `None` keeps the profile's, or the configured
+    /// `webhook_timeout_ms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
     #[serde(default)]
     pub created_at_ms: u64,
 }
@@ -114,6 +117,8 @@ impl Endpoint {
             payload: callback.payload,
             content_type: callback.content_type,
             content_encoding: callback.content_encoding,
+            retry_schedule_ms: None,
+            timeout_ms: None,
             created_at_ms: 0,
         }
     }

@@ -1,9 +1,9 @@
 //! Named endpoints in Redis: one hash per tenant, endpoint name to JSON record, so a name
-//! is unique within its tenant by construction (`HSETNX`).
+//! is unique within its project and environment by construction (`HSETNX`).
 //!
 //! | key                                  | type | holds                       |
 //! |--------------------------------------|------|-----------------------------|
-//! | `wh:{endpoints}:defs:<tenant>`       | hash | endpoint name to JSON record |
+//! | `wh:{endpoints}:defs:<project>/<env>` | hash | endpoint name to JSON record |
 
 use async_trait::async_trait;
 use crawler_core::Namespace;
@@ -37,7 +37,7 @@ impl RedisEndpointStore {
 
     fn key(&self, tenant: &Tenant) -> String {
         self.namespace
-            .global_key(&format!("wh:{{endpoints}}:defs:{}", tenant.as_str()))
+            .global_key(&format!("wh:{{endpoints}}:defs:{tenant}"))
     }
 }
 

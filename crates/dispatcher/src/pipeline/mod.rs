@@ -51,20 +51,37 @@ pub fn prepare(
     body: &Body,
     timestamp: u64,
 ) -> Result<Request, PrepareError> {
+    let job_id = envelope.job_id.to_string();
+    prepare_message(target, &envelope.event_id, Some(&job_id), body, timestamp)
+}
+
+/// [`prepare`] for a message that may belong to no job (a test event).
+pub fn prepare_message(
+    target: &Target,
+    id: &str,
+    job_id: Option<&str>,
+    body: &Body,
+    timestamp: u64,
+) -> Result<Request, PrepareError> {
     let encoded = encode::encode(target, body)?;
     let message = sign::Message {
-        id: &envelope.event_id,
+        id,
         timestamp,
         body: &encoded.bytes,
     };
     let signature = sign::sign(target.profile.signing, &target.secret, &message)?;
-    let job_id = envelope.job_id.to_string();
+    let endpoint = target
+        .profile
+        .endpoint_context
+        .map(|context| (context.headers)(&target.recipient()))
+        .unwrap_or_default();
     let headers = webhook_headers(
         &target.headers,
         target.profile,
         Ours {
             signature,
-            job_id: &job_id,
+            endpoint,
+            job_id,
             body: &encoded,
         },
     );

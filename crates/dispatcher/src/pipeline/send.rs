@@ -1,6 +1,6 @@
 //! Step 5: the HTTP POST, through the [`WebhookClient`] that guards private networks and
-//! follows redirects, within `timeout` when one is given (the profile's, as the caller
-//! scales it), else the client's.
+//! follows redirects, within `timeout` when one is given (the endpoint's, else the
+//! profile's as the caller scales it), else the client's.
 
 use std::time::Duration;
 

@@ -5,7 +5,8 @@
 //! target asked for `payload: thin`, is left out. The event then says
 //! `bodyTruncated: true`, gives the size and a `bodyUrl` on the coordinator, and the full
 //! body is stored for `body_retention_sec` so that link works. Then the profile's shaping
-//! function turns the event into the body value its receivers expect.
+//! function turns the event into the body value its receivers expect, and the profile's
+//! endpoint context, when it has one, adds what it tells about the endpoint.
 
 use crawler_core::{PayloadMode, WebhookEvent};
 
@@ -27,8 +28,12 @@ pub fn shape(
     public_base: &str,
 ) -> Shaped {
     let thinned = leave_out_body(event, target.payload, inline_limit, public_base);
+    let mut body = (target.profile.shape)(thinned.event);
+    if let Some(context) = target.profile.endpoint_context {
+        body = (context.body)(body, &target.recipient());
+    }
     Shaped {
-        body: (target.profile.shape)(thinned.event),
+        body,
         stored_body: thinned.stored_body,
     }
 }

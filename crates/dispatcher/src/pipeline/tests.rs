@@ -21,11 +21,11 @@ const NIL: &str = "00000000-0000-0000-0000-000000000000";
 
 /// A standard target wanting every kind, with one custom header.
 pub(crate) fn target() -> Target {
+    let tenant = crawler_deliveries::Tenant::default();
     Target {
-        endpoint: crawler_deliveries::EndpointKey::inline(
-            &crawler_deliveries::Tenant::new("owner"),
-            "http://hooks.test/in",
-        ),
+        endpoint: crawler_deliveries::EndpointKey::inline(&tenant, "http://hooks.test/in"),
+        tenant,
+        name: None,
         url: "http://hooks.test/in".into(),
         secret: SECRET.into(),
         headers: [("Authorization".to_string(), "Bearer t".to_string())].into(),
@@ -34,6 +34,9 @@ pub(crate) fn target() -> Target {
         profile: profiles::standard(),
         encoding: crate::encoding::Encoding::Json,
         compression: crate::encoding::Compression::None,
+        retry_schedule: None,
+        timeout: None,
+        consecutive_failures: 0,
     }
 }
 
@@ -232,5 +235,44 @@ fn a_bad_secret_fails_the_attempt_with_the_old_message() {
     assert_eq!(
         error.to_string(),
         "invalid_secret: webhook secret is not base64 after `whsec_`"
+    );
+}
+
+#[test]
+fn a_scrapfly_request_names_its_endpoint_in_headers_and_context_and_is_signed() {
+    let mut target = target();
+    target.profile = profiles::profile("scrapfly").expect("the scrapfly profile");
+    target.tenant = crawler_deliveries::Tenant::new("shop", "test");
+    target.name = Some("orders".into());
+    target.consecutive_failures = 4;
+    // A custom header cannot pose as the endpoint's identity.
+    target
+        .headers
+        .insert("X-Scrapfly-Webhook-Secret".into(), "forged".into());
+    let envelope = envelope("evt_page", page_event());
+    let shaped = shape(&target, &envelope.event, 1 << 20, "http://api.test");
+    let request = prepare(&target, &envelope, &shaped.body, TIMESTAMP).unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(body["event"], "crawl.page");
+    assert_eq!(body["response"]["body"], "<p>hi</p>");
+    assert_eq!(
+        body["context"]["webhook"],
+        serde_json::json!({"name": "orders", "consecutive_failed_count": 4})
+    );
+    let headers = &request.headers;
+    assert_eq!(headers["x-scrapfly-webhook-env"], "test");
+    assert_eq!(headers["x-scrapfly-webhook-project"], "shop");
+    assert_eq!(headers["x-scrapfly-webhook-name"], "orders");
+    assert_eq!(
+        headers.get_all("x-scrapfly-webhook-secret").iter().count(),
+        1
+    );
+    assert_eq!(headers["x-scrapfly-webhook-secret"], SECRET);
+    let expected = standard_headers("evt_page", &request.body);
+    let signature = expected.iter().find(|(n, _)| n == "webhook-signature");
+    assert_eq!(
+        headers["webhook-signature"].to_str().unwrap(),
+        signature.unwrap().1,
+        "the Standard Webhooks signature covers the bytes sent"
     );
 }

@@ -34,6 +34,7 @@ pub static PROFILE: DeliveryProfile = DeliveryProfile {
     // the two retries come after 10 s and 1 min.
     retry_schedule: Some(&[Duration::from_secs(10), Duration::from_secs(60)]),
     timeout: None,
+    endpoint_context: None,
 };
 
 const STARTED: &str = "scraper.job.started";

@@ -7,12 +7,13 @@
 //! Adding a profile means one module here and one row in [`PROFILES`].
 
 mod hasdata;
+mod scrapfly;
 mod standard;
 mod webscraper;
 
 use std::time::Duration;
 
-use crawler_core::{EventKind, WebhookEvent};
+use crawler_core::{EventKind, Tenant, WebhookEvent};
 
 pub use crate::encoding::{Body, Compression, Encoding};
 pub use crate::pipeline::sign::SigningScheme;
@@ -20,6 +21,27 @@ pub use crate::pipeline::sign::SigningScheme;
 /// Turns an event, whose page body the pipeline already left out or kept, into the body
 /// value the profile's receivers expect.
 pub type ShapeFn = fn(WebhookEvent) -> Body;
+
+/// What a receiver is told about the endpoint it was sent to.
+#[derive(Debug, Clone, Copy)]
+pub struct Recipient<'a> {
+    /// The stored endpoint's name; `None` for an inline callback.
+    pub name: Option<&'a str>,
+    pub tenant: &'a Tenant,
+    pub secret: &'a str,
+    /// The endpoint's consecutive failures before this attempt.
+    pub consecutive_failures: u32,
+}
+
+/// What a profile adds to every request from the endpoint itself, for receivers that
+/// expect to be told which endpoint of which project they are (`scrapfly`).
+#[derive(Debug, Clone, Copy)]
+pub struct EndpointContext {
+    /// Adds the endpoint's context to the shaped body.
+    pub body: fn(Body, &Recipient<'_>) -> Body,
+    /// Headers about the endpoint; they win over the endpoint's custom headers.
+    pub headers: fn(&Recipient<'_>) -> Vec<(&'static str, String)>,
+}
 
 #[derive(Debug)]
 pub struct DeliveryProfile {
@@ -39,6 +61,8 @@ pub struct DeliveryProfile {
     pub retry_schedule: Option<&'static [Duration]>,
     /// The timeout of one attempt; `None` keeps the configured `webhook_timeout_ms`.
     pub timeout: Option<Duration>,
+    /// What the requests say about the endpoint; `None` for nothing.
+    pub endpoint_context: Option<EndpointContext>,
 }
 
 impl DeliveryProfile {
@@ -72,8 +96,12 @@ impl DeliveryProfile {
 }
 
 /// Every profile, looked up by name.
-static PROFILES: &[&DeliveryProfile] =
-    &[&standard::PROFILE, &hasdata::PROFILE, &webscraper::PROFILE];
+static PROFILES: &[&DeliveryProfile] = &[
+    &standard::PROFILE,
+    &scrapfly::PROFILE,
+    &hasdata::PROFILE,
+    &webscraper::PROFILE,
+];
 
 /// The profile called `name`.
 pub fn profile(name: &str) -> Option<&'static DeliveryProfile> {

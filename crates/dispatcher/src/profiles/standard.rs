@@ -22,6 +22,7 @@ pub static PROFILE: DeliveryProfile = DeliveryProfile {
     headers: &[],
     retry_schedule: None,
     timeout: None,
+    endpoint_context: None,
 };
 
 /// The event as it is: its wire format already is what standard receivers expect.

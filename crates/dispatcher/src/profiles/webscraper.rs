@@ -30,6 +30,7 @@ pub static PROFILE: DeliveryProfile = DeliveryProfile {
     headers: &[],
     retry_schedule: Some(&[Duration::from_secs(5), Duration::from_secs(10)]),
     timeout: Some(Duration::from_secs(10)),
+    endpoint_context: None,
 };
 
 fn shape(event: WebhookEvent) -> Body {

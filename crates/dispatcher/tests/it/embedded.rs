@@ -13,6 +13,8 @@ use crawler_core::{
     ApiParams, Callback, EventEnvelope, EventKind, JobId, JobKind, JobRecord, JobSpec, Namespace,
     PageEvent, PayloadMode, QueueMessage, Scope, StartedEvent, WebhookEvent,
 };
+use crawler_deliveries::endpoints::memory::MemoryEndpointStore;
+use crawler_deliveries::endpoints::EndpointStore;
 use crawler_deliveries::memory::MemoryDeliveryStore;
 use crawler_deliveries::DeliveryStore;
 use crawler_dispatcher::DispatcherServices;
@@ -62,6 +64,7 @@ struct World {
     queue: Arc<dyn Queue>,
     state: Arc<dyn StateStore>,
     deliveries: Arc<dyn DeliveryStore>,
+    endpoints: Arc<dyn EndpointStore>,
 }
 
 impl World {
@@ -77,6 +80,7 @@ impl World {
                 .await
                 .unwrap(),
             deliveries: Arc::new(MemoryDeliveryStore::new()),
+            endpoints: Arc::new(MemoryEndpointStore::default()),
         }
     }
 
@@ -85,6 +89,7 @@ impl World {
             queue: self.queue.clone(),
             state: self.state.clone(),
             deliveries: self.deliveries.clone(),
+            endpoints: self.endpoints.clone(),
         }
     }
 
@@ -109,6 +114,8 @@ impl World {
                 content_type: None,
                 content_encoding: None,
             }),
+            webhook_name: None,
+            tenant: Default::default(),
             meta: serde_json::Value::Null,
             timeout_sec: 600,
             scope: Scope::Host,

@@ -1,7 +1,7 @@
 //! Steps 2 to 5 of a task (see `task.rs`): admit the page's links, record its outcome,
 //! publish its page event, close it, and publish the summary when that ended the job.
 
-use crawler_core::{EventEnvelope, EventKind, FetchTask, PageResponse, PageResult, WebhookEvent};
+use crawler_core::{EventEnvelope, FetchTask, PageResponse, PageResult, WebhookEvent};
 use crawler_state::PageOutcome;
 
 use super::events::{page_event, response_of, PageFacts};
@@ -151,12 +151,7 @@ impl TaskRunner {
         if let Some(tap) = &self.services.tap {
             let _ = tap.send(event.clone());
         }
-        let Some(callback) = &ctx.record.spec.callback else {
-            return Ok(());
-        };
-        // Page events are always published when there is a webhook, even if filtered out,
-        // because the dispatcher holds the summary back until it has seen each of them.
-        if event.kind() != EventKind::Page && !callback.wants(event.kind()) {
+        if !ctx.record.spec.publishes(event.kind()) {
             return Ok(());
         }
         self.events_queue

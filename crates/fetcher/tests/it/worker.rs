@@ -45,6 +45,8 @@ fn job(start_url: String, max_depth: Option<u32>, budget: Option<u64>) -> JobRec
                 ..ApiParams::default()
             },
             callback: None,
+            webhook_name: None,
+            tenant: Default::default(),
             meta: serde_json::json!({"k": "v"}),
             timeout_sec: 60,
             scope: Scope::Host,

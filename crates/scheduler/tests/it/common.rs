@@ -28,6 +28,8 @@ pub fn spec() -> JobSpec {
         crawl_budget: Some(100),
         api_params: ApiParams::default(),
         callback: None,
+        webhook_name: None,
+        tenant: Default::default(),
         meta: serde_json::json!({ "team": "crawl" }),
         timeout_sec: 3600,
         scope: Scope::Host,

@@ -2,6 +2,7 @@
 
 mod api_params;
 mod callback;
+mod endpoint;
 mod job;
 mod profiles;
 mod schedule;

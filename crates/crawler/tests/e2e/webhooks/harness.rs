@@ -17,6 +17,7 @@ use crawler_core::{
     JobSpec, JobState, Namespace, PageEvent, PageResponse, PayloadMode, QueueMessage, Scope,
     StopReason, SummaryEvent, WebhookEvent,
 };
+use crawler_deliveries::endpoints::{self as endpoint_store, EndpointStore};
 use crawler_deliveries::{self as store, DeliveryBackend, DeliveryStore};
 use crawler_dispatcher::DispatcherServices;
 use crawler_queue::Queue;
@@ -36,6 +37,7 @@ pub struct Harness {
     pub queue: Arc<dyn Queue>,
     pub state: Arc<dyn StateStore>,
     pub deliveries: Arc<dyn DeliveryStore>,
+    pub endpoints: Arc<dyn EndpointStore>,
     /// The base URL of the delivery API (also the dispatcher's public URL for body links).
     pub api_base: String,
     pub http: reqwest::Client,
@@ -43,21 +45,44 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// Connects to the test services in a fresh namespace and serves the delivery API.
-    /// `configure` adjusts the dispatcher's settings (schedule, limits).
+    /// Connects to the test services in a fresh namespace and serves the delivery API,
+    /// open to every request as the harness's owner in the default tenant. `configure`
+    /// adjusts the dispatcher's settings (schedule, limits).
     pub async fn new(configure: impl FnOnce(&mut Settings)) -> Harness {
+        let auth = AuthMode::Open {
+            owner: JOB_OWNER.into(),
+        };
+        Harness::build(configure, auth).await
+    }
+
+    /// [`Harness::new`] with its API requiring one of `keys` (`key:plan:project:env`
+    /// entries), for tests of what each key's tenant sees; call it with [`Harness::call`].
+    pub async fn with_keys(keys: &str, configure: impl FnOnce(&mut Settings)) -> Harness {
+        let keys = crawler_config::ApiKeys::parse(keys).expect("valid test keys");
+        Harness::build(
+            |s| {
+                s.api_keys = keys;
+                configure(s);
+            },
+            AuthMode::Keys,
+        )
+        .await
+    }
+
+    async fn build(configure: impl FnOnce(&mut Settings), auth: AuthMode) -> Harness {
         services::require_services().await;
         let namespace = services::unique_namespace();
         let queue = services::rabbit_queue().await;
         let state = services::redis_state(&namespace).await;
-        let deliveries = store::connect(
-            &DeliveryBackend::Redis {
-                url: services::redis_url(),
-            },
-            &namespace,
-        )
-        .await
-        .expect("delivery store on the test Redis");
+        let backend = DeliveryBackend::Redis {
+            url: services::redis_url(),
+        };
+        let deliveries = store::connect(&backend, &namespace)
+            .await
+            .expect("delivery store on the test Redis");
+        let endpoints = endpoint_store::connect(&backend, &namespace)
+            .await
+            .expect("endpoint store on the test Redis");
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let api_base = format!("http://{}", listener.local_addr().unwrap());
@@ -76,6 +101,7 @@ impl Harness {
                 queue: queue.clone(),
                 state: state.clone(),
                 deliveries: deliveries.clone(),
+                endpoints: endpoints.clone(),
                 schedules: crawler_scheduler::connect(
                     &crawler_scheduler::ScheduleBackend::Memory,
                     &namespace,
@@ -83,9 +109,7 @@ impl Harness {
                 .await
                 .expect("memory schedule store"),
             },
-            AuthMode::Open {
-                owner: JOB_OWNER.into(),
-            },
+            auth,
             api_base.clone(),
         );
         let router = crawler_coordinator::router(app);
@@ -96,15 +120,17 @@ impl Harness {
             queue,
             state,
             deliveries,
+            endpoints,
             api_base,
             http: reqwest::Client::new(),
             dispatcher: None,
         }
     }
 
-    /// The key the health of the harness owner's inline callback at `url` is kept under.
+    /// The key the health of an inline callback at `url` of the harness's jobs (in the
+    /// default tenant) is kept under.
     pub fn inline_endpoint(&self, url: &str) -> crawler_deliveries::EndpointKey {
-        crawler_deliveries::EndpointKey::inline(&crawler_deliveries::Tenant::new(JOB_OWNER), url)
+        crawler_deliveries::EndpointKey::inline(&crawler_deliveries::Tenant::default(), url)
     }
 
     /// Runs a dispatcher in this process until the harness is dropped.
@@ -114,6 +140,7 @@ impl Harness {
             queue: self.queue.clone(),
             state: self.state.clone(),
             deliveries: self.deliveries.clone(),
+            endpoints: self.endpoints.clone(),
         };
         let settings = Arc::new(self.settings.clone());
         let task = tokio::spawn(async move {
@@ -162,6 +189,8 @@ impl Harness {
                 crawl_budget: None,
                 api_params: ApiParams::default(),
                 callback: Some(callback),
+                webhook_name: None,
+                tenant: Default::default(),
                 meta: serde_json::json!({"test": true}),
                 timeout_sec: 600,
                 scope: Scope::Host,
@@ -196,11 +225,12 @@ impl Harness {
 
     /// The tenant the harness's API serves.
     pub fn tenant(&self) -> crawler_deliveries::Tenant {
-        crawler_deliveries::Tenant::new(JOB_OWNER)
+        crawler_deliveries::Tenant::default()
     }
 
-    /// The status and JSON answer of a request, whatever the status.
-    pub async fn call(
+    /// The status and JSON answer of a request without a key (the harness's open API),
+    /// whatever the status.
+    pub async fn call_open(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -244,6 +274,49 @@ impl Harness {
             response.status()
         );
         response.json().await.expect("JSON answer")
+    }
+}
+
+impl Harness {
+    /// A request to the API as `key`: the status and the JSON answer (`null` when none).
+    pub async fn call(
+        &self,
+        key: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.api_base))
+            .header("x-api-key", key);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("API answers");
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// Submits a job as `key` whose events go to `webhook_name`, and returns its id.
+    pub async fn submit_named(&self, key: &str, webhook_name: &str) -> JobId {
+        // Nothing fetches in this harness: the seed task waits in the queue unread.
+        let body = serde_json::json!({
+            "start_url": "http://127.0.0.1:9/",
+            "max_depth": 0,
+            "webhook_name": webhook_name,
+        });
+        let (status, answer) = self
+            .call(key, reqwest::Method::POST, "/v1/crawls", Some(body))
+            .await;
+        assert_eq!(status, 201, "job refused: {answer}");
+        answer["jobId"]
+            .as_str()
+            .and_then(|id| id.parse().ok())
+            .expect("a job id")
     }
 }
 

@@ -33,6 +33,8 @@ pub fn record(
             crawl_budget,
             api_params: ApiParams::default(),
             callback: None,
+            webhook_name: None,
+            tenant: Default::default(),
             meta: serde_json::json!({ "team": "crawl" }),
             timeout_sec: 3600,
             scope: Scope::Host,
