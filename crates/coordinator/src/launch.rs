@@ -29,8 +29,14 @@ pub async fn start_job(app: &AppState, owner: String, spec: JobSpec) -> Result<L
 
 fn new_record(app: &AppState, owner: String, spec: JobSpec) -> JobRecord {
     let now = crawler_core::time::now_ms();
+    // An async job's items take their ids from the job's (crawler_core::async_job).
+    let job_id = if spec.kind.rules().seeds_are_jobs {
+        JobId::generate_for_items()
+    } else {
+        JobId::generate()
+    };
     JobRecord {
-        job_id: JobId::generate(),
+        job_id,
         owner,
         cost_per_page: app.rules.cost_per_page,
         created_at_ms: now,

@@ -10,7 +10,7 @@ use axum::{middleware, Router};
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::handlers::{deliveries, health, jobs, submit};
+use crate::handlers::{async_jobs, deliveries, health, jobs, submit};
 use crate::metrics;
 
 /// Largest request body accepted; a job description is a few kilobytes at most.
@@ -25,7 +25,29 @@ pub fn router(state: AppState) -> Router {
 pub fn router_over(state: Arc<AppState>) -> Router {
     // Install the recorder before the first request is counted.
     metrics::handle();
+    // A batch of 50,000 URLs is megabytes: its routes get their own body limit.
+    let async_body_limit = DefaultBodyLimit::max(state.settings.async_max_body_bytes);
+    let async_submissions = Router::new()
+        .route("/v1/jobs", post(async_jobs::submit_job))
+        .route("/jobs", post(async_jobs::submit_job))
+        .route("/v1/batchjobs", post(async_jobs::submit_batch))
+        .route("/batchjobs", post(async_jobs::submit_batch))
+        .layer(async_body_limit);
     Router::new()
+        .merge(async_submissions)
+        .route(
+            "/v1/jobs/{id}",
+            get(async_jobs::status).delete(async_jobs::cancel),
+        )
+        .route(
+            "/jobs/{id}",
+            get(async_jobs::status).delete(async_jobs::cancel),
+        )
+        .route(
+            "/v1/jobs/{id}/deliveries",
+            get(async_jobs::failed_deliveries),
+        )
+        .route("/v1/jobs/{id}/deliveries/replay", post(async_jobs::replay))
         .route("/v1/crawls", post(submit::submit).get(jobs::list))
         .route("/v1/crawls/{id}", get(jobs::status).delete(jobs::cancel))
         .route("/job", post(submit::submit))

@@ -8,8 +8,10 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::async_job::AsyncOptions;
 use crate::events::StopReason;
 use crate::kinds::{JobKind, SeedSource};
+use crate::messages::FetchTask;
 
 /// A job's identifier, a UUID on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -108,6 +110,12 @@ pub struct Callback {
     pub secret: String,
     #[serde(default)]
     pub payload: PayloadMode,
+    /// The delivery profile by name; `None` is `standard`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Tries of each delivery in all, when fewer than the retry schedule allows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<u32>,
 }
 
 impl Callback {
@@ -178,9 +186,26 @@ pub struct JobSpec {
     pub max_pages_per_host: Option<u64>,
     #[serde(default = "default_true")]
     pub respect_robots_txt: bool,
+    /// An async job's options (kinds `fetch` and `batch`); `None` for a crawl.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub async_job: Option<AsyncOptions>,
 }
 
 impl JobSpec {
+    /// The depth-0 tasks of the seed URLs, numbered from 1 when the kind makes each seed a
+    /// job of its own.
+    pub fn seed_tasks(&self, job: JobId) -> Vec<FetchTask> {
+        let numbered = self.kind.rules().seeds_are_jobs;
+        self.seed_urls()
+            .into_iter()
+            .zip(1u32..)
+            .map(|(url, number)| FetchTask {
+                item: if numbered { number } else { 0 },
+                ..FetchTask::seed(job, url.to_owned())
+            })
+            .collect()
+    }
+
     /// The URLs admitted at depth 0 when the job is created, as the kind says: the start
     /// URL of a crawl or a fetch, every URL of a batch.
     pub fn seed_urls(&self) -> Vec<&str> {

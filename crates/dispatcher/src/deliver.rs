@@ -163,11 +163,16 @@ impl EventHandler {
         }
     }
 
-    /// The target profile's retry schedule when it has one, else the configured one.
+    /// The target profile's retry schedule when it has one, else the configured one, cut
+    /// to the target's number of tries when it has one.
     fn retry_policy(&self, target: &Target) -> Cow<'_, RetryPolicy> {
-        match target.profile.retry_schedule {
+        let policy = match target.profile.retry_schedule {
             Some(schedule) => Cow::Owned(RetryPolicy::new(schedule.to_vec())),
             None => Cow::Borrowed(&self.config.policy),
+        };
+        match target.attempts {
+            Some(attempts) => Cow::Owned(policy.limited_to(attempts)),
+            None => policy,
         }
     }
 

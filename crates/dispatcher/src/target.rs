@@ -25,6 +25,9 @@ pub struct Target {
     pub events: Vec<EventKind>,
     pub payload: PayloadMode,
     pub profile: &'static DeliveryProfile,
+    /// Tries of each delivery in all, when the endpoint wants fewer than the retry
+    /// schedule gives (an async job's callback: `async_callback_attempts`).
+    pub attempts: Option<u32>,
 }
 
 impl Target {
@@ -44,6 +47,7 @@ impl Target {
             events: endpoint.events.clone(),
             payload: endpoint.payload,
             profile,
+            attempts: None,
         }
     }
 }
@@ -60,6 +64,8 @@ mod tests {
             headers: [("X-Token".to_string(), "t".to_string())].into(),
             secret: "whsec_AAAA".into(),
             payload: PayloadMode::Thin,
+            profile: None,
+            attempts: None,
         };
         let tenant = crawler_deliveries::Tenant::new("owner");
         let target = Target::from_endpoint(&Endpoint::inline(tenant.clone(), &callback));

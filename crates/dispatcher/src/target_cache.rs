@@ -33,17 +33,17 @@ impl TargetCache {
     /// job's owner. `None` for a job without a callback, or one that does not exist (yet,
     /// or any more).
     pub async fn target(&self, job: JobId) -> Result<Option<Arc<Target>>, StateError> {
-        let cached =
-            self.targets
-                .get_or_load(self.state.as_ref(), job, |record| {
-                    let tenant = Tenant::new(record.owner);
-                    let target =
-                        record.spec.callback.as_ref().map(|callback| {
-                            Target::from_endpoint(&Endpoint::inline(tenant, callback))
-                        });
-                    Ok::<_, StateError>(target.map(Arc::new))
-                })
-                .await?;
+        let cached = self
+            .targets
+            .get_or_load(self.state.as_ref(), job, |record| {
+                let tenant = Tenant::new(record.owner);
+                let target = record.spec.callback.as_ref().map(|callback| Target {
+                    attempts: callback.attempts,
+                    ..Target::from_endpoint(&Endpoint::inline(tenant, callback))
+                });
+                Ok::<_, StateError>(target.map(Arc::new))
+            })
+            .await?;
         Ok(cached.and_then(|target| (*target).clone()))
     }
 }

@@ -161,6 +161,7 @@ mod tests {
                 ignore_query_parameters: false,
                 max_pages_per_host: None,
                 respect_robots_txt: true,
+                async_job: None,
             },
             cost_per_page: 1,
             created_at_ms: 0,

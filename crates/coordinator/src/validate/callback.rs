@@ -66,6 +66,8 @@ pub fn callback(value: &Value) -> Result<Callback, ApiError> {
         headers,
         secret,
         payload,
+        profile: None,
+        attempts: None,
     })
 }
 

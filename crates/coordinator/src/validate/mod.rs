@@ -3,9 +3,9 @@
 //! job leaves no trace and every rule is unit-tested without services. (The one check that
 //! needs DNS, the private-network rule, runs afterwards in [`crate::guard`].)
 
-mod api_params;
-mod callback;
-mod fields;
+pub(crate) mod api_params;
+pub(crate) mod callback;
+pub(crate) mod fields;
 #[cfg(test)]
 mod tests;
 
@@ -104,6 +104,7 @@ pub fn job_spec(request: &CrawlRequest, rules: &Rules, plan: Plan) -> Result<Job
         )?,
         max_pages_per_host: max_pages_per_host(request)?,
         respect_robots_txt: flag("respect_robots_txt", &request.respect_robots_txt, true)?,
+        async_job: None,
     })
 }
 

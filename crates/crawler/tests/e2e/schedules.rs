@@ -36,6 +36,7 @@ fn crawl_of(start_url: String) -> JobSpec {
         ignore_query_parameters: false,
         max_pages_per_host: None,
         respect_robots_txt: true,
+        async_job: None,
     }
 }
 

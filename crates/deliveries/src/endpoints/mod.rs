@@ -102,7 +102,7 @@ impl Endpoint {
             name: None,
             url: callback.url.clone(),
             secret: callback.secret.clone(),
-            profile: default_profile(),
+            profile: callback.profile.clone().unwrap_or_else(default_profile),
             events: callback.events.clone(),
             headers: callback.headers.clone(),
             payload: callback.payload,

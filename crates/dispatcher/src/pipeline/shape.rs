@@ -132,6 +132,7 @@ mod tests {
                 ..Default::default()
             }),
             meta: serde_json::Value::Null,
+            async_job: None,
         })
     }
 

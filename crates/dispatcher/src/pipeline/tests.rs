@@ -32,6 +32,7 @@ pub(crate) fn target() -> Target {
         events: vec![EventKind::Started, EventKind::Page, EventKind::Summary],
         payload: PayloadMode::Full,
         profile: profiles::standard(),
+        attempts: None,
     }
 }
 
@@ -65,6 +66,7 @@ fn page_event() -> WebhookEvent {
             ..Default::default()
         }),
         meta: serde_json::json!({"ref": "x"}),
+        async_job: None,
     })
 }
 

@@ -6,6 +6,7 @@
 //! signed, which headers go with it, and the retries and timeout it wants by default.
 //! Adding a profile means one module here and one row in [`PROFILES`].
 
+mod scraperapi_async;
 mod standard;
 
 use std::time::Duration;
@@ -54,7 +55,7 @@ impl DeliveryProfile {
 }
 
 /// Every profile, looked up by name.
-static PROFILES: &[&DeliveryProfile] = &[&standard::PROFILE];
+static PROFILES: &[&DeliveryProfile] = &[&standard::PROFILE, &scraperapi_async::PROFILE];
 
 /// The profile called `name`.
 pub fn profile(name: &str) -> Option<&'static DeliveryProfile> {

@@ -105,6 +105,8 @@ impl World {
                 headers: Default::default(),
                 secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
                 payload: PayloadMode::Full,
+                profile: None,
+                attempts: None,
             }),
             meta: serde_json::Value::Null,
             timeout_sec: 600,
@@ -113,6 +115,7 @@ impl World {
             ignore_query_parameters: false,
             max_pages_per_host: None,
             respect_robots_txt: true,
+            async_job: None,
         };
         let record = JobRecord {
             job_id,
@@ -176,6 +179,7 @@ async fn memory_backends_retry_until_delivered() {
         fail_reason: None,
         response: None,
         meta: serde_json::Value::Null,
+        async_job: None,
     });
     let sent = world.publish(page).await;
     wait_for("the third attempt", || log.lock().unwrap().ids.len() >= 3).await;

@@ -1,8 +1,9 @@
 //! Steps 2 to 5 of a task (see `task.rs`): admit the page's links, record its outcome,
 //! publish its page event, close it, and publish the summary when that ended the job.
 
+use crawler_core::time::now_ms;
 use crawler_core::{EventEnvelope, EventKind, FetchTask, PageResponse, WebhookEvent};
-use crawler_state::PageOutcome;
+use crawler_state::{ItemResult, PageOutcome};
 
 use super::events::{page_event, response_of, PageFacts};
 use super::task::{StepError, TaskRunner};
@@ -98,8 +99,17 @@ impl TaskRunner {
                 final_url,
                 response,
             };
-            let event = WebhookEvent::Page(page_event(ctx, task, facts));
-            self.publish_event(ctx, event).await?;
+            let page = page_event(ctx, task, facts);
+            if ctx.rules().seeds_are_jobs && task.item > 0 {
+                // Kept before the callback goes, so the status says finished or failed by
+                // the time the receiver hears of it.
+                let result = ItemResult {
+                    kept_at_ms: now_ms(),
+                    event: page.clone(),
+                };
+                state.keep_result(task.job_id, task.item, &result).await?;
+            }
+            self.publish_event(ctx, WebhookEvent::Page(page)).await?;
         }
         if state.close_task(task.job_id, &task.url, task.depth).await? {
             let summary = state.summary(task.job_id).await?;
@@ -127,8 +137,24 @@ impl TaskRunner {
                 depth: task.depth + 1,
                 attempt: 0,
                 last_error: None,
+                item: 0,
             })
             .collect()
+    }
+
+    /// Whether the job's kind and options send this event at all: an async job sends no
+    /// summary, and a failed page only when it asked for `expectUnsuccessReport`.
+    fn kind_reports(&self, ctx: &JobContext, event: &WebhookEvent) -> bool {
+        match event {
+            WebhookEvent::Summary(_) => ctx.rules().sends_summary,
+            WebhookEvent::Page(page) if page.status != "finished" => ctx
+                .record
+                .spec
+                .async_job
+                .as_ref()
+                .is_none_or(|options| options.expect_unsuccess_report),
+            _ => true,
+        }
     }
 
     async fn publish_tasks(&self, tasks: Vec<FetchTask>) -> Result<(), StepError> {
@@ -149,6 +175,9 @@ impl TaskRunner {
         let Some(callback) = &ctx.record.spec.callback else {
             return Ok(());
         };
+        if !self.kind_reports(ctx, &event) {
+            return Ok(());
+        }
         // Page events are always published when there is a webhook, even if filtered out,
         // because the dispatcher holds the summary back until it has seen each of them.
         if event.kind() != EventKind::Page && !callback.wants(event.kind()) {

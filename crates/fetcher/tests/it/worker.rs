@@ -52,6 +52,7 @@ fn job(start_url: String, max_depth: Option<u32>, budget: Option<u64>) -> JobRec
             ignore_query_parameters: false,
             max_pages_per_host: None,
             respect_robots_txt: true,
+            async_job: None,
         },
         cost_per_page: 1,
         created_at_ms: now_ms(),

@@ -35,6 +35,7 @@ pub fn spec() -> JobSpec {
         ignore_query_parameters: false,
         max_pages_per_host: None,
         respect_robots_txt: true,
+        async_job: None,
         kind: Default::default(),
         urls: Vec::new(),
     }

@@ -16,7 +16,8 @@ use crawler_core::{FetchTask, JobId, JobRecord, JobStatus, StopReason, SummaryEv
 use self::job::JobEntry;
 use crate::snapshot::{build_status, build_summary};
 use crate::{
-    JobControl, JobLifecycle, JobPage, JobReads, PageOutcome, Recorded, StateError, StateStore,
+    ItemResult, JobControl, JobLifecycle, JobPage, JobReads, PageOutcome, Recorded, StateError,
+    StateStore,
 };
 
 #[derive(Default)]
@@ -121,6 +122,21 @@ impl JobLifecycle for MemoryStore {
         self.with_job(job, |entry| entry.close_task(url, depth, now))
     }
 
+    async fn keep_result(
+        &self,
+        job: JobId,
+        item: u32,
+        result: &ItemResult,
+    ) -> Result<bool, StateError> {
+        self.with_job(job, |entry| match entry.results.entry(item) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(result.clone());
+                true
+            }
+        })
+    }
+
     async fn mark_started(&self, job: JobId) -> Result<bool, StateError> {
         self.with_job(job, JobEntry::mark_started)
     }
@@ -171,6 +187,14 @@ impl JobReads for MemoryStore {
             (false, Some(reason)) => JobControl::Stopping(reason),
             (false, None) => JobControl::Running,
         })
+    }
+
+    async fn result(&self, job: JobId, item: u32) -> Result<Option<ItemResult>, StateError> {
+        let jobs = self.lock();
+        Ok(jobs
+            .by_id
+            .get(&job)
+            .and_then(|entry| entry.results.get(&item).cloned()))
     }
 
     async fn frontier_depth(&self, job: JobId) -> Result<Option<u32>, StateError> {

@@ -35,11 +35,13 @@ pub(super) struct JobKeys {
     pub frontier: String,
     /// The per-host page sets of `max_pages_per_host`, so they can expire with the job.
     pub host_index: String,
+    /// An async job's item number -> its kept result JSON.
+    pub results: String,
 }
 
 impl JobKeys {
     /// Every fixed key of the job, for expiring them together.
-    pub fn all(&self) -> [&str; 12] {
+    pub fn all(&self) -> [&str; 13] {
         [
             &self.counters,
             &self.closed,
@@ -53,6 +55,7 @@ impl JobKeys {
             &self.outcomes,
             &self.outcome_order,
             &self.redirects,
+            &self.results,
         ]
     }
 
@@ -71,6 +74,7 @@ impl JobKeys {
             redirects: key("redirects"),
             frontier: key("frontier"),
             host_index: key("host_index"),
+            results: key("results"),
         }
     }
 }

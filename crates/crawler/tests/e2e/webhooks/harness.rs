@@ -164,6 +164,7 @@ impl Harness {
                 ignore_query_parameters: false,
                 max_pages_per_host: None,
                 respect_robots_txt: true,
+                async_job: None,
             },
             cost_per_page: 1,
             created_at_ms: now_ms(),
@@ -235,6 +236,8 @@ pub fn callback(url: &str, events: &[EventKind]) -> Callback {
         headers: BTreeMap::new(),
         secret: SECRET.to_string(),
         payload: PayloadMode::Full,
+        profile: None,
+        attempts: None,
     }
 }
 
@@ -258,6 +261,7 @@ pub fn page(job: JobId, path: &str, body: &str) -> WebhookEvent {
             ..Default::default()
         }),
         meta: serde_json::json!({"test": true}),
+        async_job: None,
     })
 }
 

@@ -5,10 +5,12 @@ mod admission;
 mod concurrency;
 mod lifecycle;
 mod reads;
+mod results;
 mod seeds;
 
 pub use admission::*;
 pub use concurrency::*;
 pub use lifecycle::*;
 pub use reads::*;
+pub use results::*;
 pub use seeds::*;
