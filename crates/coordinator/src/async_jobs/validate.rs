@@ -267,5 +267,5 @@ fn reserved_request_header(name: &str) -> bool {
 }
 
 #[cfg(test)]
-#[path = "validate_tests.rs"]
+#[path = "tests/validate.rs"]
 mod tests;

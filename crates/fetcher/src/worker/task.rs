@@ -137,9 +137,14 @@ impl TaskRunner {
         if now_ms() > ctx.record.deadline_ms {
             if ctx.rules().retries.fails_page_at_deadline() {
                 let reason = FAILED_DUE_TO_TIMEOUT.to_string();
-                let last = task.last_error.clone();
-                tracing::debug!(url = %task.url, last_error = ?last, "timeoutSec ran out");
-                return self.fail(&ctx, task, reason, None).await;
+                tracing::debug!(url = %task.url, last_error = ?task.last_error, "timeoutSec ran out");
+                // This delivery makes no try, so the page reports the tries before it (a
+                // task whose very first delivery came too late still counts one).
+                let tried = FetchTask {
+                    attempt: task.attempt.saturating_sub(1),
+                    ..task.clone()
+                };
+                return self.fail(&ctx, &tried, reason, None).await;
             }
             state.request_stop(task.job_id, StopReason::Timeout).await?;
             return self.finish(&ctx, task, PageOutcome::Cancelled, None).await;
