@@ -21,9 +21,12 @@ pub struct Launched {
 /// Stores a new job of `owner` for `spec` and queues its seed tasks.
 pub async fn start_job(app: &AppState, owner: String, spec: JobSpec) -> Result<Launched, ApiError> {
     let record = new_record(app, owner, spec);
+    let started = std::time::Instant::now();
     let seeds = app.services.state.create_job(&record).await?;
+    let stored = started.elapsed();
     let pending = seeds.len() as u64;
     seed(app, &record, seeds).await?;
+    tracing::debug!(job = %record.job_id, seeds = pending, ?stored, queued = ?(started.elapsed() - stored), "job launched");
     Ok(Launched { record, pending })
 }
 

@@ -94,8 +94,10 @@ async fn submit(
         None => auth::authenticate(&app.auth, &app.settings.api_keys, request.body_api_key())?,
     };
     let limits = AsyncRules::new(&app.settings, &app.public_base_url);
+    let started = std::time::Instant::now();
     let spec = spec_of(&request, &app.rules, &limits)?;
     check_targets(app, &spec).await?;
+    tracing::debug!(validated = ?started.elapsed(), "async job validated");
     let Launched { record, .. } = launch::start_job(app, caller.owner, spec).await?;
     tracing::info!(job = %record.job_id, kind = record.spec.kind.as_str(), urls = record.spec.seed_urls().len(), "async job accepted");
     Ok(running_statuses(&record))
