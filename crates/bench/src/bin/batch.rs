@@ -58,6 +58,9 @@ async fn main() -> anyhow::Result<()> {
         ),
         ("CRAWLER_JOB_TIMEOUT_SEC", args.timeout_secs.to_string()),
         ("CRAWLER_ASYNC_TIMEOUT_SEC", args.timeout_secs.to_string()),
+        // The coordinator's debug line splits the acceptance into validating, storing and
+        // queueing.
+        ("RUST_LOG", "info,crawler_coordinator=debug".to_string()),
     ];
     let deployment = match args.embedded {
         true => Deployment::Embedded,
