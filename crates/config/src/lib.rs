@@ -72,6 +72,12 @@ pub struct Settings {
     pub cost_per_page: u64,
     pub max_regex_len: usize,
 
+    pub async_timeout_sec: u64,
+    pub async_result_retention_sec: u64,
+    pub async_callback_attempts: u32,
+    pub batch_max_urls: usize,
+    pub async_max_body_bytes: usize,
+
     pub prefetch: u16,
     pub worker_concurrency: usize,
     pub fetch_connect_timeout_ms: u64,
@@ -153,6 +159,12 @@ impl Settings {
                 "namespace",
                 "must be non-empty and use only letters, digits, '-', '_' and '.'",
             ));
+        }
+        if self.batch_max_urls == 0 || self.batch_max_urls > 0xFFFF {
+            return Err(invalid("batch_max_urls", "must be between 1 and 65535"));
+        }
+        if self.async_callback_attempts == 0 {
+            return Err(invalid("async_callback_attempts", "must be at least 1"));
         }
         if self.prefetch == 0 {
             return Err(invalid("prefetch", "must be at least 1"));

@@ -6,17 +6,21 @@ use crawler_config::Settings;
 use std::collections::HashMap;
 
 use axum::http::HeaderMap;
-use crawler_core::{JobId, Namespace};
+use crawler_core::{JobId, JobRecord, Namespace};
 use crawler_deliveries::endpoints::EndpointStore;
 use crawler_deliveries::DeliveryStore;
 use crawler_queue::typed::{EventsQueue, FetchQueue};
 use crawler_queue::Queue;
 use crawler_scheduler::ScheduleStore;
+use crawler_state::record_cache::JobRecordCache;
 use crawler_state::StateStore;
 
 use crate::auth::{self, AuthMode, Caller};
 use crate::error::ApiError;
 use crate::validate::Rules;
+
+/// Async job records cached at most (see [`AppState::async_records`]).
+const ASYNC_RECORDS_CACHED: usize = 64;
 
 /// The queue and the job store the coordinator works with; which implementations they
 /// are (RabbitMQ and Redis, or in-memory) is the caller's choice.
@@ -45,6 +49,9 @@ pub struct AppState {
     pub events_queue: EventsQueue,
     /// Base of the URLs handed out (`statusUrl`, `next`), without a trailing slash.
     pub public_base_url: String,
+    /// Records of async jobs, whose every item's status read needs its job's record (a
+    /// batch's holds up to 50,000 URLs); a record never changes once stored.
+    pub async_records: JobRecordCache<JobRecord>,
 }
 
 impl AppState {
@@ -61,6 +68,7 @@ impl AppState {
             fetch_queue: FetchQueue::new(services.queue.clone(), &namespace),
             events_queue: EventsQueue::new(services.queue.clone(), &namespace),
             public_base_url: public_base_url.into().trim_end_matches('/').to_string(),
+            async_records: JobRecordCache::new(ASYNC_RECORDS_CACHED),
             settings,
             services,
             auth,

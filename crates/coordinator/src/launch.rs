@@ -21,16 +21,25 @@ pub struct Launched {
 /// Stores a new job of `owner` for `spec` and queues its seed tasks.
 pub async fn start_job(app: &AppState, owner: String, spec: JobSpec) -> Result<Launched, ApiError> {
     let record = new_record(app, owner, spec);
+    let started = std::time::Instant::now();
     let seeds = app.services.state.create_job(&record).await?;
+    let stored = started.elapsed();
     let pending = seeds.len() as u64;
     seed(app, &record, seeds).await?;
+    tracing::debug!(job = %record.job_id, seeds = pending, ?stored, queued = ?(started.elapsed() - stored), "job launched");
     Ok(Launched { record, pending })
 }
 
 fn new_record(app: &AppState, owner: String, spec: JobSpec) -> JobRecord {
     let now = crawler_core::time::now_ms();
+    // An async job's items take their ids from the job's (crawler_core::async_job).
+    let job_id = if spec.kind.rules().seeds_are_jobs {
+        JobId::generate_for_items()
+    } else {
+        JobId::generate()
+    };
     JobRecord {
-        job_id: JobId::generate(),
+        job_id,
         owner,
         cost_per_page: app.rules.cost_per_page,
         created_at_ms: now,

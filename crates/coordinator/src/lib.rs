@@ -9,6 +9,7 @@
 //! port 0 and passes its own future, and `crawler serve` embeds [`router`] directly.
 
 mod app;
+pub mod async_jobs;
 pub mod auth;
 pub mod deliveries;
 pub mod error;

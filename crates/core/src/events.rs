@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::async_job::AsyncRef;
 use crate::job::{EventKind, JobId, JobState};
 
 /// Why a job stopped.
@@ -91,6 +92,9 @@ pub struct PageEvent {
     pub response: Option<PageResponse>,
     #[serde(default)]
     pub meta: serde_json::Value,
+    /// Set when the page is an async job of its own (see [`crate::async_job`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub async_job: Option<AsyncRef>,
 }
 
 /// Sent once, when the first fetch of a job begins.
@@ -210,6 +214,7 @@ mod tests {
                 ..Default::default()
             }),
             meta: serde_json::json!({"k": 1}),
+            async_job: None,
         });
         let json = serde_json::to_value(&event).unwrap();
         assert_eq!(json["event"], "crawl.page");

@@ -8,9 +8,11 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::async_job::AsyncOptions;
 use crate::body_format::{ContentEncoding, ContentType};
 use crate::events::StopReason;
 use crate::kinds::{JobKind, SeedSource};
+use crate::messages::FetchTask;
 use crate::tenant::Tenant;
 
 /// A job's identifier, a UUID on the wire.
@@ -123,6 +125,9 @@ pub struct Callback {
     /// The body's compression; `None` keeps the profile's (none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_encoding: Option<ContentEncoding>,
+    /// Tries of each delivery in all, when fewer than the retry schedule allows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<u32>,
 }
 
 /// The profile of a callback that names none.
@@ -219,6 +224,9 @@ pub struct JobSpec {
     /// The caller's own id for the job, echoed to receivers (WebScraper.io's `custom_id`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_id: Option<String>,
+    /// An async job's options (kinds `fetch` and `batch`); `None` for a crawl.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub async_job: Option<AsyncOptions>,
 }
 
 impl JobSpec {
@@ -232,6 +240,20 @@ impl JobSpec {
             (None, Some(_)) => true,
             (None, None) => false,
         }
+    }
+
+    /// The depth-0 tasks of the seed URLs, numbered from 1 when the kind makes each seed a
+    /// job of its own.
+    pub fn seed_tasks(&self, job: JobId) -> Vec<FetchTask> {
+        let numbered = self.kind.rules().seeds_are_jobs;
+        self.seed_urls()
+            .into_iter()
+            .zip(1u32..)
+            .map(|(url, number)| FetchTask {
+                item: if numbered { number } else { 0 },
+                ..FetchTask::seed(job, url.to_owned())
+            })
+            .collect()
     }
 
     /// The URLs admitted at depth 0 when the job is created, as the kind says: the start
@@ -312,78 +334,4 @@ pub struct JobStatus {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A crawl's spec as records stored before job kinds existed hold it.
-    const STORED_CRAWL: &str = r#"{"start_url":"https://example.com/","url_regexp_include":".*","max_depth":2,"api_params":{"follow_redirect":true,"retry_404":false,"keep_headers":false},"meta":null,"timeout_sec":60,"scope":"host","follow_nofollow":false,"ignore_query_parameters":false,"respect_robots_txt":true}"#;
-
-    #[test]
-    fn a_stored_crawl_reads_as_a_crawl_and_writes_back_unchanged() {
-        let spec: JobSpec = serde_json::from_str(STORED_CRAWL).unwrap();
-        assert_eq!(spec.kind, JobKind::Crawl);
-        assert!(spec.urls.is_empty());
-        assert_eq!(serde_json::to_string(&spec).unwrap(), STORED_CRAWL);
-        assert_eq!(spec.seed_urls(), vec!["https://example.com/"]);
-    }
-
-    #[test]
-    fn other_kinds_keep_their_kind_and_urls() {
-        let mut batch: JobSpec = serde_json::from_str(STORED_CRAWL).unwrap();
-        batch.kind = JobKind::Batch;
-        batch.urls = vec!["https://a.example/".into(), "https://b.example/".into()];
-        let json = serde_json::to_value(&batch).unwrap();
-        assert_eq!(json["kind"], "batch");
-        assert_eq!(json["urls"][1], "https://b.example/");
-        let again: JobSpec = serde_json::from_value(json).unwrap();
-        assert_eq!(again, batch);
-        assert_eq!(
-            batch.seed_urls(),
-            vec!["https://a.example/", "https://b.example/"]
-        );
-
-        let mut fetch = batch.clone();
-        fetch.kind = JobKind::Fetch;
-        assert_eq!(fetch.seed_urls(), vec!["https://example.com/"]);
-    }
-
-    #[test]
-    fn events_are_published_for_a_callback_s_kinds_and_every_kind_of_a_named_endpoint() {
-        let mut spec: JobSpec = serde_json::from_str(STORED_CRAWL).unwrap();
-        assert!(!spec.publishes(EventKind::Page), "no webhook, no events");
-        spec.callback = Some(Callback {
-            url: "http://hook.test/".into(),
-            events: vec![EventKind::Summary],
-            headers: BTreeMap::new(),
-            secret: "whsec_x".into(),
-            payload: PayloadMode::Full,
-            profile: STANDARD_PROFILE.into(),
-            content_type: None,
-            content_encoding: None,
-        });
-        assert!(spec.publishes(EventKind::Page) && spec.publishes(EventKind::Summary));
-        assert!(!spec.publishes(EventKind::Started));
-        spec.callback = None;
-        spec.webhook_name = Some("hooks".into());
-        for kind in [EventKind::Started, EventKind::Page, EventKind::Summary] {
-            assert!(spec.publishes(kind), "{kind:?}");
-        }
-    }
-
-    #[test]
-    fn a_tenant_and_a_webhook_name_round_trip_and_old_records_read_as_the_default_tenant() {
-        let old: JobSpec = serde_json::from_str(STORED_CRAWL).unwrap();
-        assert!(old.tenant.is_default());
-        assert_eq!(old.webhook_name, None);
-        let mut named = old.clone();
-        named.tenant = Tenant::new("shop", "test");
-        named.webhook_name = Some("orders".into());
-        let json = serde_json::to_value(&named).unwrap();
-        assert_eq!(
-            json["tenant"],
-            serde_json::json!({"project": "shop", "env": "test"})
-        );
-        assert_eq!(json["webhook_name"], "orders");
-        assert_eq!(serde_json::from_value::<JobSpec>(json).unwrap(), named);
-    }
-}
+mod tests;

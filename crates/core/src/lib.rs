@@ -10,6 +10,7 @@
 //! It also holds the one retry helper ([`retry`]), because every crate above needs it and
 //! this is the only crate they all reach without depending upward.
 
+pub mod async_job;
 pub mod body_format;
 pub mod events;
 pub mod job;
@@ -22,6 +23,7 @@ pub mod tenant;
 pub mod time;
 pub mod urlnorm;
 
+pub use async_job::{AsyncOptions, AsyncRef, AsyncResponse, AsyncStatus};
 pub use body_format::{ContentEncoding, ContentType};
 pub use events::{
     CompletedUrl, FailedUrl, PageEvent, PageResponse, StartedEvent, StopReason, SummaryEvent,

@@ -25,6 +25,14 @@ pub struct FetchTask {
     /// Why the last try failed, kept so the final failure can name the cause.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// The seed's number (1-based) when each seed of the job is a job of its own
+    /// (`KindRules::seeds_are_jobs`); 0 otherwise.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub item: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl FetchTask {
@@ -36,6 +44,7 @@ impl FetchTask {
             depth: 0,
             attempt: 0,
             last_error: None,
+            item: 0,
         }
     }
 }
@@ -92,10 +101,6 @@ pub fn job_of_event_id(event_id: &str) -> Option<JobId> {
     let rest = event_id.strip_prefix("msg_")?;
     let simple = rest.get(..32)?;
     uuid::Uuid::try_parse(simple).ok().map(JobId)
-}
-
-fn is_zero(n: &u32) -> bool {
-    *n == 0
 }
 
 fn fnv1a(s: &str) -> u64 {

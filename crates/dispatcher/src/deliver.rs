@@ -232,9 +232,9 @@ impl EventHandler {
     }
 
     /// The endpoint's retry schedule when it has one, else its profile's (as the service
-    /// it imitates documents it, so without quick retries), else the configured one.
+    /// it imitates documents it, so without quick retries), else the configured one; cut to the target's number of tries when it has one.
     fn retry_policy(&self, target: &Target) -> Cow<'_, RetryPolicy> {
-        match (&target.retry_schedule, target.profile.retry_schedule) {
+        let policy = match (&target.retry_schedule, target.profile.retry_schedule) {
             (Some(schedule), _) => Cow::Owned(RetryPolicy::new(schedule.clone())),
             (None, Some(schedule)) => Cow::Owned(RetryPolicy::new(
                 schedule
@@ -243,6 +243,10 @@ impl EventHandler {
                     .collect(),
             )),
             (None, None) => Cow::Borrowed(&self.config.policy),
+        };
+        match target.attempts {
+            Some(attempts) => Cow::Owned(policy.limited_to(attempts)),
+            None => policy,
         }
     }
 

@@ -99,6 +99,13 @@ impl RetryPolicy {
             })
     }
 
+    /// The same schedule for a delivery tried at most `attempts` times in all (the first
+    /// try and `attempts - 1` retries).
+    pub fn limited_to(&self, attempts: u32) -> RetryPolicy {
+        let retries = usize::try_from(attempts.saturating_sub(1)).unwrap_or(usize::MAX);
+        RetryPolicy::new(self.schedule.iter().copied().take(retries).collect())
+    }
+
     /// How many retries follow the first attempt.
     pub fn retries(&self) -> u32 {
         u32::try_from(self.schedule.len()).unwrap_or(u32::MAX)
@@ -161,6 +168,14 @@ mod tests {
         assert_eq!(p.next_delay(0, None, 1.0), Some(Duration::from_secs(30)));
         assert_eq!(p.next_delay(1, None, 1.0), Some(Duration::from_secs(60)));
         assert_eq!(p.next_delay(2, None, 1.0), None);
+    }
+
+    #[test]
+    fn a_limit_on_tries_cuts_the_schedule() {
+        assert_eq!(policy().limited_to(2).retries(), 1);
+        assert_eq!(policy().limited_to(1).retries(), 0);
+        assert_eq!(policy().limited_to(0).retries(), 0);
+        assert_eq!(policy().limited_to(10), policy());
     }
 
     #[test]

@@ -41,6 +41,9 @@ pub struct Target {
     /// The endpoint's consecutive failures when this attempt started; set per attempt by
     /// the handler, for profiles that tell the receiver (`scrapfly`).
     pub consecutive_failures: u32,
+    /// Tries of each delivery in all, when the endpoint wants fewer than the retry
+    /// schedule gives (an async job's callback: `async_callback_attempts`).
+    pub attempts: Option<u32>,
 }
 
 impl Target {
@@ -78,6 +81,7 @@ impl Target {
                 .map(|delays| delays.iter().copied().map(Duration::from_millis).collect()),
             timeout: endpoint.timeout_ms.map(Duration::from_millis),
             consecutive_failures: 0,
+            attempts: None,
         }
     }
 
@@ -113,6 +117,7 @@ mod tests {
             profile: "standard".into(),
             content_type: None,
             content_encoding: None,
+            attempts: None,
         };
         let tenant = Tenant::new("shop", "live");
         let target = Target::from_endpoint(&Endpoint::inline(tenant.clone(), &callback));
@@ -141,6 +146,7 @@ mod tests {
             profile: "standard".into(),
             content_type: Some(crawler_core::ContentType::Msgpack),
             content_encoding: Some(crawler_core::ContentEncoding::Gzip),
+            attempts: None,
         };
         let tenant = Tenant::new("shop", "live");
         let target = Target::from_endpoint(&Endpoint::inline(tenant.clone(), &callback));
@@ -175,6 +181,7 @@ mod tests {
             profile: "standard".into(),
             content_type: None,
             content_encoding: None,
+            attempts: None,
         };
         let tenant = Tenant::new("shop", "test");
         let mut endpoint = Endpoint::inline(tenant.clone(), &callback);

@@ -66,9 +66,11 @@ impl TargetCache {
                         tenant: spec.tenant,
                         name,
                     },
-                    (None, Some(callback)) => JobTarget::Inline(Arc::new(Target::from_endpoint(
-                        &Endpoint::inline(spec.tenant, callback),
-                    ))),
+                    (None, Some(callback)) => JobTarget::Inline(Arc::new(Target {
+                        // An async job's callback is tried fewer times than the schedule.
+                        attempts: callback.attempts,
+                        ..Target::from_endpoint(&Endpoint::inline(spec.tenant, callback))
+                    })),
                     (None, None) => JobTarget::None,
                 };
                 Ok::<_, StateError>(target)

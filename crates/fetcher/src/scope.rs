@@ -165,6 +165,7 @@ mod tests {
                 respect_robots_txt: true,
                 name: None,
                 custom_id: None,
+                async_job: None,
             },
             cost_per_page: 1,
             created_at_ms: 0,

@@ -33,7 +33,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use crawler_core::{FetchTask, JobId, JobRecord, JobStatus, PageResult, StopReason, SummaryEvent};
+use crawler_core::{
+    FetchTask, JobId, JobRecord, JobStatus, PageEvent, PageResult, StopReason, SummaryEvent,
+};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +92,15 @@ pub enum JobControl {
     Stopping(StopReason),
     /// The summary was already decided.
     Ended,
+}
+
+/// The result of one item of an async job (a job whose seeds are jobs of their own): its
+/// page event as the worker built it, the body whole, and when it was kept, which is what
+/// its retention counts from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemResult {
+    pub kept_at_ms: u64,
+    pub event: PageEvent,
 }
 
 /// A page of a user's job list.
@@ -165,6 +176,17 @@ pub trait JobLifecycle: Send + Sync + 'static {
 
     /// True the first time it is called for a job: the `crawl.started` event is due.
     async fn mark_started(&self, job: JobId) -> Result<bool, StateError>;
+
+    /// Keeps the result of item `item` of an async job. The first result kept wins: a
+    /// repeat (a redelivered task), or a worker finishing an item the user cancelled
+    /// meanwhile, changes nothing. True when this call kept it. The result leaves the
+    /// store with the job's other keys.
+    async fn keep_result(
+        &self,
+        job: JobId,
+        item: u32,
+        result: &ItemResult,
+    ) -> Result<bool, StateError>;
 }
 
 /// What can be read about a job without changing it.
@@ -178,6 +200,9 @@ pub trait JobReads: Send + Sync + 'static {
     async fn list_jobs(&self, owner: &str, offset: u64, limit: u64) -> Result<JobPage, StateError>;
 
     async fn control(&self, job: JobId) -> Result<JobControl, StateError>;
+
+    /// The kept result of item `item` of an async job; `None` while it runs.
+    async fn result(&self, job: JobId, item: u32) -> Result<Option<ItemResult>, StateError>;
 
     /// The smallest depth that still has pending tasks (`None` once nothing is pending).
     ///

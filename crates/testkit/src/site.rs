@@ -247,6 +247,10 @@ impl SiteGraph {
 pub struct Hit {
     /// The path as requested, percent-encoding included.
     pub path: String,
+    /// The request's method (`GET`, `POST`, ...).
+    pub method: String,
+    /// The request's body (up to 1 MiB).
+    pub body: Vec<u8>,
     pub at: Instant,
     pub user_agent: Option<String>,
     /// Every request header, names in lower case, repeated values joined with ", ".
@@ -375,10 +379,17 @@ async fn serve_page(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0);
+    let method = request.method().to_string();
+    let body = axum::body::to_bytes(request.into_body(), 1 << 20)
+        .await
+        .map(|bytes| bytes.to_vec())
+        .unwrap_or_default();
     let hit = {
         let mut hits = shared.hits.lock().expect("hits");
         hits.push(Hit {
             path: path.clone(),
+            method,
+            body,
             at: Instant::now(),
             user_agent,
             headers,

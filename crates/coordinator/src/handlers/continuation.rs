@@ -44,6 +44,16 @@ pub async fn continue_job(
         .status(job)
         .await?
         .ok_or_else(|| ApiError::not_found("no such job"))?;
+    let numbered_seeds = state
+        .job(job)
+        .await?
+        .is_some_and(|record| record.spec.kind.rules().seeds_are_jobs);
+    if numbered_seeds {
+        // Each URL of an async job is a job of its own, retried until its timeoutSec.
+        return Err(conflict(
+            "continue applies to crawls; an async job's URLs are retried until their timeoutSec",
+        ));
+    }
     if status.job_state == JobState::Running {
         return Err(conflict(
             "the job is still running; continue it once it has ended",
@@ -94,6 +104,7 @@ async fn pages_to_fetch_again(app: &AppState, job: JobId) -> Result<Vec<FetchTas
                     depth: r.depth,
                     attempt: 0,
                     last_error: None,
+                    item: 0,
                 }),
         );
         offset = page.next;

@@ -1,5 +1,6 @@
 //! Request handlers, one module per concern.
 
+pub mod async_jobs;
 pub mod continuation;
 pub mod deliveries;
 pub mod delivery_log;

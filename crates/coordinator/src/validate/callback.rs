@@ -94,6 +94,7 @@ pub fn callback(value: &Value, default_profile: &str) -> Result<Callback, ApiErr
         profile: profile.name.to_string(),
         content_type,
         content_encoding,
+        attempts: None,
     })
 }
 

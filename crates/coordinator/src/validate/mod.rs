@@ -3,11 +3,11 @@
 //! job leaves no trace and every rule is unit-tested without services. (The one check that
 //! needs DNS, the private-network rule, runs afterwards in [`crate::guard`].)
 
-mod api_params;
-mod callback;
+pub(crate) mod api_params;
+pub(crate) mod callback;
 mod delivery;
 pub mod endpoint;
-mod fields;
+pub(crate) mod fields;
 pub mod schedule;
 #[cfg(test)]
 mod tests;
@@ -125,6 +125,7 @@ pub fn job_spec(request: &CrawlRequest, rules: &Rules, plan: Plan) -> Result<Job
         respect_robots_txt: flag("respect_robots_txt", &request.respect_robots_txt, true)?,
         name: delivery::short_text("name", request.name.as_ref(), MAX_NAME_CHARS)?,
         custom_id: delivery::short_text("custom_id", request.custom_id.as_ref(), MAX_NAME_CHARS)?,
+        async_job: None,
     })
 }
 

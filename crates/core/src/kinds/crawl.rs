@@ -8,4 +8,6 @@ pub(super) const RULES: KindRules = KindRules {
     follows_links: true,
     announces_start: true,
     retries: RetryRule::ConfiguredAttempts,
+    sends_summary: true,
+    seeds_are_jobs: false,
 };

@@ -1,5 +1,6 @@
-//! `fetch`: one URL, one page event, one summary (ScraperAPI's Async job). Links on the
-//! page are never followed, and there is no `crawl.started`: the job is a single request.
+//! `fetch`: one URL, one callback (ScraperAPI's async job): a batch of one. Links on the
+//! page are never followed, there is no `crawl.started` and no summary, and a failure that
+//! may pass is retried until the job's deadline.
 
 use super::{KindRules, RetryRule, SeedSource};
 
@@ -7,6 +8,7 @@ pub(super) const RULES: KindRules = KindRules {
     seeds: SeedSource::StartUrl,
     follows_links: false,
     announces_start: false,
-    // Like a crawl for now; async jobs are to retry until their timeout instead.
-    retries: RetryRule::ConfiguredAttempts,
+    retries: RetryRule::UntilDeadline,
+    sends_summary: false,
+    seeds_are_jobs: true,
 };

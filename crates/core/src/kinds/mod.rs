@@ -61,6 +61,13 @@ pub struct KindRules {
     pub announces_start: bool,
     /// When a page whose fetch may succeed later is tried again.
     pub retries: RetryRule,
+    /// Whether the job's last event, the summary, goes to its webhook. An async job's
+    /// receiver gets one callback per URL and nothing else (ScraperAPI's rule).
+    pub sends_summary: bool,
+    /// Whether each seed is a job of its own for the user (ScraperAPI's async job): it is
+    /// numbered (item 1, 2, …, see [`crate::async_job`]), has an id of its own, and its
+    /// outcome is kept as a result readable by that id.
+    pub seeds_are_jobs: bool,
 }
 
 /// Which URLs of a job's spec are admitted when the job is created.
@@ -78,6 +85,9 @@ pub enum SeedSource {
 pub enum RetryRule {
     /// Up to the worker's configured number of tries (`fetch_max_attempts`) in all.
     ConfiguredAttempts,
+    /// Again and again, with backoff, until the job's deadline (`timeoutSec`); a page
+    /// still failing then fails with [`crate::async_job::FAILED_DUE_TO_TIMEOUT`].
+    UntilDeadline,
 }
 
 impl RetryRule {
@@ -86,7 +96,15 @@ impl RetryRule {
     pub fn may_retry(self, tries_made: u32, max_attempts: u32) -> bool {
         match self {
             RetryRule::ConfiguredAttempts => tries_made < max_attempts,
+            RetryRule::UntilDeadline => true,
         }
+    }
+
+    /// What a task taken up after its job's deadline comes to: `true` when the page fails
+    /// with `failed_due_to_timeout` (each seed being a job of its own, only its own time
+    /// ran out), `false` when the whole job stops with `stopReason: timeout`.
+    pub fn fails_page_at_deadline(self) -> bool {
+        matches!(self, RetryRule::UntilDeadline)
     }
 }
 
@@ -118,6 +136,20 @@ mod tests {
         }
         assert_eq!(JobKind::Fetch.rules().seeds, SeedSource::StartUrl);
         assert_eq!(JobKind::Batch.rules().seeds, SeedSource::UrlList);
+    }
+
+    #[test]
+    fn async_kinds_retry_until_their_deadline_and_send_no_summary() {
+        for kind in [JobKind::Fetch, JobKind::Batch] {
+            let rules = kind.rules();
+            assert_eq!(rules.retries, RetryRule::UntilDeadline, "{kind:?}");
+            assert!(rules.seeds_are_jobs && !rules.sends_summary, "{kind:?}");
+            assert!(rules.retries.may_retry(100, 3));
+            assert!(rules.retries.fails_page_at_deadline());
+        }
+        let crawl = JobKind::Crawl.rules();
+        assert!(crawl.sends_summary && !crawl.seeds_are_jobs);
+        assert!(!crawl.retries.fails_page_at_deadline());
     }
 
     #[test]

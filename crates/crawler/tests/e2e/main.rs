@@ -2,6 +2,7 @@
 //! so they share one. Each module was a test binary of its own before.
 //!
 //! - `api`: the coordinator's HTTP API, the real binary over RabbitMQ and Redis;
+//! - `async_jobs`: ScraperAPI's Async API (single jobs and batches), on both deployments;
 //! - `cli`: the `crawler` command as a user runs it, on the in-memory backends;
 //! - `crawl`: whole crawls, on the distributed roles and on `crawler serve`;
 //! - `politeness`, `edge_cases`: what a crawled site sees, with two fetcher workers;
@@ -23,6 +24,7 @@
 //! other test takes [`beside_others`], which is what lets [`alone`] mean alone.
 
 mod api;
+mod async_jobs;
 mod citizen;
 mod cli;
 mod crawl;

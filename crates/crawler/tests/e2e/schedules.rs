@@ -43,6 +43,7 @@ fn crawl_of(start_url: String) -> JobSpec {
         respect_robots_txt: true,
         name: None,
         custom_id: None,
+        async_job: None,
     }
 }
 

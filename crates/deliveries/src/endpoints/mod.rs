@@ -180,7 +180,7 @@ mod tests {
 
     #[test]
     fn an_endpoint_stored_before_encodings_reads_with_its_profile_s() {
-        let stored = r#"{"tenant":"t","name":"hook","url":"http://a.test/","secret":"whsec_c2VjcmV0","events":["crawl.page"]}"#;
+        let stored = r#"{"tenant":{"project":"p","env":"live"},"name":"hook","url":"http://a.test/","secret":"whsec_c2VjcmV0","events":["crawl.page"]}"#;
         let endpoint: Endpoint = serde_json::from_str(stored).unwrap();
         assert_eq!(endpoint.profile, DEFAULT_PROFILE);
         assert_eq!(

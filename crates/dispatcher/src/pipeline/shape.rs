@@ -137,6 +137,7 @@ mod tests {
                 ..Default::default()
             }),
             meta: serde_json::Value::Null,
+            async_job: None,
         })
     }
 

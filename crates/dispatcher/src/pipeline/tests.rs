@@ -37,6 +37,7 @@ pub(crate) fn target() -> Target {
         retry_schedule: None,
         timeout: None,
         consecutive_failures: 0,
+        attempts: None,
     }
 }
 
@@ -71,6 +72,7 @@ fn page_event() -> WebhookEvent {
             ..Default::default()
         }),
         meta: serde_json::json!({"ref": "x"}),
+        async_job: None,
     })
 }
 

@@ -139,6 +139,7 @@ mod tests {
                 ..Default::default()
             }),
             meta: Value::Null,
+            async_job: None,
         });
         let body = value(shape(event));
         assert_eq!(body["event"], "scraper.data.scraped");

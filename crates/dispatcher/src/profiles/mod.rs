@@ -7,6 +7,7 @@
 //! Adding a profile means one module here and one row in [`PROFILES`].
 
 mod hasdata;
+mod scraperapi_async;
 mod scrapfly;
 mod standard;
 mod webscraper;
@@ -101,6 +102,7 @@ static PROFILES: &[&DeliveryProfile] = &[
     &scrapfly::PROFILE,
     &hasdata::PROFILE,
     &webscraper::PROFILE,
+    &scraperapi_async::PROFILE,
 ];
 
 /// The profile called `name`.

@@ -113,6 +113,7 @@ impl World {
                 profile: "standard".into(),
                 content_type: None,
                 content_encoding: None,
+                attempts: None,
             }),
             webhook_name: None,
             tenant: Default::default(),
@@ -125,6 +126,7 @@ impl World {
             respect_robots_txt: true,
             name: None,
             custom_id: None,
+            async_job: None,
         };
         let record = JobRecord {
             job_id,
@@ -188,6 +190,7 @@ async fn memory_backends_retry_until_delivered() {
         fail_reason: None,
         response: None,
         meta: serde_json::Value::Null,
+        async_job: None,
     });
     let sent = world.publish(page).await;
     wait_for("the third attempt", || log.lock().unwrap().ids.len() >= 3).await;

@@ -61,6 +61,9 @@ pub struct RequestOptions {
     pub headers: Vec<(String, String)>,
     /// Replaces the configured User-Agent (and any `User-Agent` in `headers`).
     pub user_agent: Option<String>,
+    /// The first request's method and body (an async job's `POST`/`PUT`); `None` is a
+    /// `GET`. Redirect hops are always `GET`s, as browsers follow a 301, 302 or 303.
+    pub request: Option<(reqwest::Method, Vec<u8>)>,
 }
 
 impl Default for RequestOptions {
@@ -69,6 +72,7 @@ impl Default for RequestOptions {
             follow_redirects: true,
             headers: Vec::new(),
             user_agent: None,
+            request: None,
         }
     }
 }
@@ -147,9 +151,14 @@ impl HttpFetcher {
         );
         let mut current = url.clone();
         self.check_hop(&current).await?;
+        let mut request = opts.request.clone();
         loop {
             let response = self
-                .send(&current, headers_for(&headers, url, &current))
+                .send(
+                    &current,
+                    headers_for(&headers, url, &current),
+                    request.take(),
+                )
                 .await?;
             let status = response.status();
             let location = response
@@ -193,9 +202,17 @@ impl HttpFetcher {
         Ok(())
     }
 
-    async fn send(&self, url: &Url, headers: HeaderMap) -> Result<Response, FetchError> {
-        self.client
-            .get(url.clone())
+    async fn send(
+        &self,
+        url: &Url,
+        headers: HeaderMap,
+        request: Option<(reqwest::Method, Vec<u8>)>,
+    ) -> Result<Response, FetchError> {
+        let builder = match request {
+            Some((method, body)) => self.client.request(method, url.clone()).body(body),
+            None => self.client.get(url.clone()),
+        };
+        builder
             .headers(headers)
             .send()
             .await

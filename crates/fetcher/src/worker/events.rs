@@ -61,6 +61,10 @@ pub fn page_event(ctx: &JobContext, task: &FetchTask, facts: PageFacts) -> PageE
         fail_reason: facts.fail_reason,
         response: facts.response,
         meta: ctx.record.spec.meta.clone(),
+        async_job: match (&ctx.record.spec.async_job, task.item) {
+            (Some(options), item) if item > 0 => Some(options.reference(task.job_id, item)),
+            _ => None,
+        },
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use crawler_config::Settings;
-use crawler_core::ApiParams;
+use crawler_core::{ApiParams, AsyncOptions};
 use crawler_politeness::{RobotsFetcher, RobotsResponse};
 use url::Url;
 
@@ -66,6 +66,19 @@ impl Fetchers {
             },
             user_agent: (params.device_type.as_deref() == Some("mobile"))
                 .then(|| self.mobile_user_agent.clone()),
+            request: None,
+        }
+    }
+
+    /// The options of an async job's fetch: the job's fetch options plus its method and
+    /// body. Validation allowed only `GET`, `POST` and `PUT`.
+    pub fn async_options(&self, params: &ApiParams, job: &AsyncOptions) -> RequestOptions {
+        let method = reqwest::Method::from_bytes(job.method.as_bytes()).unwrap_or_default();
+        let request = (method != reqwest::Method::GET)
+            .then(|| (method, job.body.clone().unwrap_or_default().into_bytes()));
+        RequestOptions {
+            request,
+            ..self.options(params)
         }
     }
 }

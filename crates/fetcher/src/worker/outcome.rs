@@ -1,8 +1,9 @@
 //! Steps 2 to 5 of a task (see `task.rs`): admit the page's links, record its outcome,
 //! publish its page event, close it, and publish the summary when that ended the job.
 
+use crawler_core::time::now_ms;
 use crawler_core::{EventEnvelope, FetchTask, PageResponse, PageResult, WebhookEvent};
-use crawler_state::PageOutcome;
+use crawler_state::{ItemResult, PageOutcome};
 
 use super::events::{page_event, response_of, PageFacts};
 use super::task::{StepError, TaskRunner};
@@ -80,7 +81,10 @@ impl TaskRunner {
         event: Option<EventFacts>,
     ) -> Result<(), StepError> {
         let state = self.services.state.as_ref();
-        if let Some(facts) = &event {
+        // An async job's item keeps its result by its own id instead (below), once: its
+        // body is not stored twice.
+        let keeps_page_result = !ctx.rules().seeds_are_jobs;
+        if let Some(facts) = event.as_ref().filter(|_| keeps_page_result) {
             // Stored before the outcome, so a page listed as done always has its result.
             let result = page_result(task, &outcome, facts);
             state.put_result(task.job_id, &result).await?;
@@ -103,8 +107,17 @@ impl TaskRunner {
                 final_url,
                 response,
             };
-            let event = WebhookEvent::Page(page_event(ctx, task, facts));
-            self.publish_event(ctx, event).await?;
+            let page = page_event(ctx, task, facts);
+            if ctx.rules().seeds_are_jobs && task.item > 0 {
+                // Kept before the callback goes, so the status says finished or failed by
+                // the time the receiver hears of it.
+                let result = ItemResult {
+                    kept_at_ms: now_ms(),
+                    event: page.clone(),
+                };
+                state.keep_result(task.job_id, task.item, &result).await?;
+            }
+            self.publish_event(ctx, WebhookEvent::Page(page)).await?;
         }
         if state.close_task(task.job_id, &task.url, task.depth).await? {
             let summary = state.summary(task.job_id).await?;
@@ -132,8 +145,24 @@ impl TaskRunner {
                 depth: task.depth + 1,
                 attempt: 0,
                 last_error: None,
+                item: 0,
             })
             .collect()
+    }
+
+    /// Whether the job's kind and options send this event at all: an async job sends no
+    /// summary, and a failed page only when it asked for `expectUnsuccessReport`.
+    fn kind_reports(&self, ctx: &JobContext, event: &WebhookEvent) -> bool {
+        match event {
+            WebhookEvent::Summary(_) => ctx.rules().sends_summary,
+            WebhookEvent::Page(page) if page.status != "finished" => ctx
+                .record
+                .spec
+                .async_job
+                .as_ref()
+                .is_none_or(|options| options.expect_unsuccess_report),
+            _ => true,
+        }
     }
 
     async fn publish_tasks(&self, tasks: Vec<FetchTask>) -> Result<(), StepError> {
@@ -151,7 +180,7 @@ impl TaskRunner {
         if let Some(tap) = &self.services.tap {
             let _ = tap.send(event.clone());
         }
-        if !ctx.record.spec.publishes(event.kind()) {
+        if !self.kind_reports(ctx, &event) || !ctx.record.spec.publishes(event.kind()) {
             return Ok(());
         }
         self.events_queue

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crawler_config::Settings;
+use crawler_core::async_job::FAILED_DUE_TO_TIMEOUT;
 use crawler_core::{time::now_ms, FetchTask, Namespace, StartedEvent, StopReason, WebhookEvent};
 use crawler_queue::typed::{EventsQueue, FetchQueue};
 use crawler_queue::ReceivedMessage;
@@ -39,6 +40,8 @@ use crate::scope::JobContext;
 const LEVEL_WAIT: Duration = Duration::from_millis(100);
 /// The longest such wait, however far ahead the task is.
 const MAX_LEVEL_WAIT: Duration = Duration::from_secs(2);
+/// How long after its job's deadline a retry that would wait past it comes back.
+const DEADLINE_MARGIN_MS: u64 = 10;
 
 /// Any failure of a backend while processing a task; the task is handed back and retried.
 #[derive(Debug, thiserror::Error)]
@@ -132,7 +135,21 @@ impl TaskRunner {
             JobControl::Running => {}
         }
         if now_ms() > ctx.record.deadline_ms {
+            if ctx.rules().retries.fails_page_at_deadline() {
+                let reason = FAILED_DUE_TO_TIMEOUT.to_string();
+                tracing::debug!(url = %task.url, last_error = ?task.last_error, "timeoutSec ran out");
+                // This delivery makes no try, so the page reports the tries before it (a
+                // task whose very first delivery came too late still counts one).
+                let tried = FetchTask {
+                    attempt: task.attempt.saturating_sub(1),
+                    ..task.clone()
+                };
+                return self.fail(&ctx, &tried, reason, None).await;
+            }
             state.request_stop(task.job_id, StopReason::Timeout).await?;
+            return self.finish(&ctx, task, PageOutcome::Cancelled, None).await;
+        }
+        if self.cancelled_item(&ctx, task).await? {
             return self.finish(&ctx, task, PageOutcome::Cancelled, None).await;
         }
         // Level by level (see `JobReads::frontier_depth`): a deeper task waits in the
@@ -147,6 +164,16 @@ impl TaskRunner {
         }
         self.announce_start(&ctx, task).await?;
         self.fetch_and_settle(&ctx, task).await
+    }
+
+    /// Whether the task is an async job the user cancelled (`DELETE /v1/jobs/{id}`): its
+    /// result was kept already, as `cancelled`, so it is not fetched.
+    async fn cancelled_item(&self, ctx: &JobContext, task: &FetchTask) -> Result<bool, StepError> {
+        if !ctx.rules().seeds_are_jobs || task.item == 0 {
+            return Ok(false);
+        }
+        let state = self.services.state.as_ref();
+        Ok(state.result(task.job_id, task.item).await?.is_some())
     }
 
     /// Announces the job (`crawl.started`) when its first seed is taken up, if its kind
@@ -242,7 +269,7 @@ impl TaskRunner {
             } => {
                 let retries = ctx.rules().retries;
                 if retries.may_retry(task.attempt + 1, self.config.fetch_max_attempts) {
-                    return self.retry_later(task, reason, retry_after).await;
+                    return self.retry_later(ctx, task, reason, retry_after).await;
                 }
                 self.fail(ctx, task, reason, page).await
             }
@@ -252,7 +279,10 @@ impl TaskRunner {
 
     async fn attempt(&self, ctx: &JobContext, url: &Url, fetcher: &HttpFetcher) -> Attempt {
         let params = &ctx.record.spec.api_params;
-        let options = self.fetchers.options(params);
+        let options = match &ctx.record.spec.async_job {
+            Some(job) => self.fetchers.async_options(params, job),
+            None => self.fetchers.options(params),
+        };
         let started = std::time::Instant::now();
         let fetched = fetcher.fetch(url, &options).await;
         metrics::histogram!("crawler_fetch_seconds").record(started.elapsed().as_secs_f64());
@@ -282,6 +312,7 @@ impl TaskRunner {
 
     async fn retry_later(
         &self,
+        ctx: &JobContext,
         task: &FetchTask,
         reason: String,
         retry_after: Option<Duration>,
@@ -291,7 +322,13 @@ impl TaskRunner {
             .fetch_retry_backoff_ms
             .saturating_mul(1 << task.attempt.min(10));
         let cap = Duration::from_millis(self.config.crawl_delay_cap_ms);
-        let delay = retry_after.map_or(Duration::from_millis(backoff), |d| d.min(cap));
+        let mut delay = retry_after.map_or(Duration::from_millis(backoff), |d| d.min(cap));
+        if ctx.rules().retries.fails_page_at_deadline() {
+            // No point waiting past the deadline: the task comes back just after it, and
+            // fails then with `failed_due_to_timeout` if this was its last chance.
+            let left = ctx.record.deadline_ms.saturating_sub(now_ms());
+            delay = delay.min(Duration::from_millis(left + DEADLINE_MARGIN_MS));
+        }
         let next = FetchTask {
             attempt: task.attempt + 1,
             last_error: Some(reason),

@@ -56,6 +56,7 @@ fn job(start_url: String, max_depth: Option<u32>, budget: Option<u64>) -> JobRec
             respect_robots_txt: true,
             name: None,
             custom_id: None,
+            async_job: None,
         },
         cost_per_page: 1,
         created_at_ms: now_ms(),

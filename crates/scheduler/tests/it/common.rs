@@ -39,6 +39,7 @@ pub fn spec() -> JobSpec {
         respect_robots_txt: true,
         name: None,
         custom_id: None,
+        async_job: None,
         kind: Default::default(),
         urls: Vec::new(),
     }

@@ -22,6 +22,8 @@ pub(super) struct JobEntry {
     /// The seed tasks admitted when the job was created, the answer to a repeated create.
     seeds: Vec<FetchTask>,
     admissions: HashMap<String, Vec<FetchTask>>,
+    /// An async job's kept results, by item.
+    pub item_results: HashMap<u32, crate::ItemResult>,
     pub outcomes: HashMap<String, StoredOutcome>,
     /// URLs in the order their outcome was recorded, for the summary.
     pub outcome_order: Vec<String>,
@@ -38,12 +40,7 @@ pub(super) struct JobEntry {
 impl JobEntry {
     /// A new job with its seed URLs admitted (or overflowed) as depth-0 tasks.
     pub fn new(record: JobRecord) -> Self {
-        let seeds: Vec<FetchTask> = record
-            .spec
-            .seed_urls()
-            .into_iter()
-            .map(|url| FetchTask::seed(record.job_id, url.to_owned()))
-            .collect();
+        let seeds: Vec<FetchTask> = record.spec.seed_tasks(record.job_id);
         let mut entry = JobEntry {
             record,
             counters: JobCounters::default(),
@@ -54,6 +51,7 @@ impl JobEntry {
             overflow: VecDeque::new(),
             seeds: Vec::new(),
             admissions: HashMap::new(),
+            item_results: HashMap::new(),
             outcomes: HashMap::new(),
             outcome_order: Vec::new(),
             closed: HashSet::new(),

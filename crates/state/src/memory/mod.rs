@@ -16,8 +16,8 @@ use crawler_core::{FetchTask, JobId, JobRecord, JobStatus, PageResult, StopReaso
 use self::job::JobEntry;
 use crate::snapshot::{build_status, build_summary};
 use crate::{
-    JobControl, JobData, JobLifecycle, JobPage, JobReads, PageOutcome, Recorded, ResultsPage,
-    StateError, StateStore,
+    ItemResult, JobControl, JobData, JobLifecycle, JobPage, JobReads, PageOutcome, Recorded,
+    ResultsPage, StateError, StateStore,
 };
 
 #[derive(Default)]
@@ -122,6 +122,21 @@ impl JobLifecycle for MemoryStore {
         self.with_job(job, |entry| entry.close_task(url, depth, now))
     }
 
+    async fn keep_result(
+        &self,
+        job: JobId,
+        item: u32,
+        result: &ItemResult,
+    ) -> Result<bool, StateError> {
+        self.with_job(job, |entry| match entry.item_results.entry(item) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(result.clone());
+                true
+            }
+        })
+    }
+
     async fn mark_started(&self, job: JobId) -> Result<bool, StateError> {
         self.with_job(job, JobEntry::mark_started)
     }
@@ -172,6 +187,14 @@ impl JobReads for MemoryStore {
             (false, Some(reason)) => JobControl::Stopping(reason),
             (false, None) => JobControl::Running,
         })
+    }
+
+    async fn result(&self, job: JobId, item: u32) -> Result<Option<ItemResult>, StateError> {
+        let jobs = self.lock();
+        Ok(jobs
+            .by_id
+            .get(&job)
+            .and_then(|entry| entry.item_results.get(&item).cloned()))
     }
 
     async fn frontier_depth(&self, job: JobId) -> Result<Option<u32>, StateError> {

@@ -37,11 +37,13 @@ pub(super) struct JobKeys {
     pub host_index: String,
     /// URL -> the page's `PageResult` JSON, for the results download.
     pub results: String,
+    /// An async job's item number -> its kept result JSON.
+    pub item_results: String,
 }
 
 impl JobKeys {
     /// Every fixed key of the job, for expiring them together.
-    pub fn all(&self) -> [&str; 13] {
+    pub fn all(&self) -> [&str; 14] {
         [
             &self.counters,
             &self.closed,
@@ -56,6 +58,7 @@ impl JobKeys {
             &self.outcome_order,
             &self.redirects,
             &self.results,
+            &self.item_results,
         ]
     }
 
@@ -75,6 +78,7 @@ impl JobKeys {
             frontier: key("frontier"),
             host_index: key("host_index"),
             results: key("results"),
+            item_results: key("item_results"),
         }
     }
 }

@@ -31,7 +31,8 @@ use self::scripts::Scripts;
 use crate::redis_conn;
 use crate::snapshot::StoredOutcome;
 use crate::{
-    JobControl, JobLifecycle, JobPage, JobReads, PageOutcome, Recorded, StateError, StateStore,
+    ItemResult, JobControl, JobLifecycle, JobPage, JobReads, PageOutcome, Recorded, StateError,
+    StateStore,
 };
 
 pub use crate::redis_conn::DEFAULT_RESPONSE_TIMEOUT;
@@ -135,9 +136,8 @@ impl JobLifecycle for RedisStore {
             .arg(to_json(record)?)
             .arg(record.cost_per_page)
             .arg(&budget);
-        for url in record.spec.seed_urls() {
-            let seed = FetchTask::seed(record.job_id, url.to_owned());
-            invocation.arg(url).arg(to_json(&seed)?);
+        for seed in record.spec.seed_tasks(record.job_id) {
+            invocation.arg(&seed.url).arg(to_json(&seed)?);
         }
         let index = owner_index(&self.namespace, &record.owner);
         let mut conn = self.conn();
@@ -292,6 +292,20 @@ impl JobLifecycle for RedisStore {
         Ok(ended == 1)
     }
 
+    async fn keep_result(
+        &self,
+        job: JobId,
+        item: u32,
+        result: &ItemResult,
+    ) -> Result<bool, StateError> {
+        let key = self.keys(job).item_results;
+        let value = to_json(result)?;
+        let mut conn = self.conn();
+        // HSETNX: the first result wins, which is what makes a repeat harmless.
+        let kept: bool = self.run(conn.hset_nx(&key, item, value)).await?;
+        Ok(kept)
+    }
+
     async fn mark_started(&self, job: JobId) -> Result<bool, StateError> {
         let keys = self.keys(job);
         let mut conn = self.conn();
@@ -326,6 +340,13 @@ impl JobReads for RedisStore {
 
     async fn control(&self, job: JobId) -> Result<JobControl, StateError> {
         self.read_control(job).await
+    }
+
+    async fn result(&self, job: JobId, item: u32) -> Result<Option<ItemResult>, StateError> {
+        let key = self.keys(job).item_results;
+        let mut conn = self.conn();
+        let raw: Option<String> = self.run(conn.hget(&key, item)).await?;
+        raw.map(|raw| json("item result", &raw)).transpose()
     }
 
     async fn frontier_depth(&self, job: JobId) -> Result<Option<u32>, StateError> {

@@ -35,6 +35,29 @@ fn a_full_body_is_read_field_by_field() {
         Some(Some(vec![500, 2000, 60_000]))
     );
     assert_eq!(fields.timeout_ms, Some(Some(1500)));
+    assert_eq!(
+        fields.content_type,
+        Some(Some(crawler_core::ContentType::Json))
+    );
+}
+
+#[test]
+fn an_endpoint_takes_the_encodings_its_profile_can_write() {
+    let fields = read(json!({"content_type": "msgpack", "content_encoding": "gzip"})).unwrap();
+    assert_eq!(
+        fields.content_type,
+        Some(Some(crawler_core::ContentType::Msgpack))
+    );
+    assert_eq!(
+        fields.content_encoding,
+        Some(Some(crawler_core::ContentEncoding::Gzip))
+    );
+    let reset = read(json!({"content_type": null})).unwrap();
+    assert_eq!(
+        reset.content_type,
+        Some(None),
+        "null puts the profile's back"
+    );
 }
 
 #[test]
@@ -75,9 +98,15 @@ fn each_bad_field_is_named() {
         ),
         (json!({"timeout_ms": 0}), "timeout_ms", "at least 1"),
         (json!({"timeout_ms": 300_001}), "timeout_ms", ""),
-        (json!({"content_type": "msgpack"}), "content_type", "json"),
         (
-            json!({"content_encoding": "gzip"}),
+            json!({"content_type": "xml"}),
+            "content_type",
+            "json, msgpack, form",
+        ),
+        // A form writes only flat bodies: the standard profile's events are not.
+        (json!({"content_type": "form"}), "content_type", "standard"),
+        (
+            json!({"content_encoding": "br"}),
             "content_encoding",
             "identity",
         ),

@@ -55,7 +55,7 @@ fn bad_choices_are_refused_naming_the_field() {
     assert_bad(
         hook(json!({"profile": "nope"})),
         "callback.profile",
-        "standard, hasdata, webscraper",
+        "standard, scrapfly, hasdata, webscraper",
     );
     assert_bad(hook(json!({"profile": 3})), "callback.profile", "string");
     assert_bad(

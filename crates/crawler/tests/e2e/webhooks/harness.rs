@@ -200,6 +200,7 @@ impl Harness {
                 respect_robots_txt: true,
                 name: None,
                 custom_id: None,
+                async_job: None,
             },
             cost_per_page: 1,
             created_at_ms: now_ms(),
@@ -339,6 +340,7 @@ pub fn callback(url: &str, events: &[EventKind]) -> Callback {
         profile: "standard".into(),
         content_type: None,
         content_encoding: None,
+        attempts: None,
     }
 }
 
@@ -362,6 +364,7 @@ pub fn page(job: JobId, path: &str, body: &str) -> WebhookEvent {
             ..Default::default()
         }),
         meta: serde_json::json!({"test": true}),
+        async_job: None,
     })
 }
 

@@ -44,6 +44,7 @@ pub fn record(
             respect_robots_txt: true,
             name: None,
             custom_id: None,
+            async_job: None,
         },
         cost_per_page,
         created_at_ms,
@@ -62,9 +63,13 @@ pub fn batch(urls: &[&str], crawl_budget: Option<u64>, cost_per_page: u64) -> Jo
     job
 }
 
-/// The depth-0 seed task for `url`.
+/// The depth-0 seed task for `url`, numbered as the job's kind numbers its seeds.
 pub fn seed(job: &JobRecord, url: &str) -> FetchTask {
-    FetchTask::seed(job.job_id, url.to_owned())
+    job.spec
+        .seed_tasks(job.job_id)
+        .into_iter()
+        .find(|task| task.url == url)
+        .unwrap_or_else(|| FetchTask::seed(job.job_id, url.to_owned()))
 }
 
 /// A depth-1 task for `url`.
@@ -75,6 +80,7 @@ pub fn task(job: &JobRecord, url: &str) -> FetchTask {
         depth: 1,
         attempt: 0,
         last_error: None,
+        item: 0,
     }
 }
 
@@ -114,6 +120,8 @@ macro_rules! conformance_suite {
             mark_started_is_true_once,
             a_crawl_is_created_with_its_start_url_as_its_one_seed,
             a_multi_seed_job_admits_each_distinct_seed_once,
+            an_async_batch_numbers_its_seeds_from_one,
+            an_item_s_first_result_is_kept_and_read_back,
             seeds_beyond_the_budget_overflow_and_are_promoted_at_depth_0,
             a_multi_seed_job_ends_once_every_seed_is_closed,
             concurrent_admissions_respect_the_budget,

@@ -6,6 +6,7 @@ mod concurrency;
 mod data;
 mod lifecycle;
 mod reads;
+mod results;
 mod seeds;
 
 pub use admission::*;
@@ -13,4 +14,5 @@ pub use concurrency::*;
 pub use data::*;
 pub use lifecycle::*;
 pub use reads::*;
+pub use results::*;
 pub use seeds::*;
