@@ -484,27 +484,6 @@ async fn a_cancelled_job_is_not_fetched_again_and_calls_back_nothing(deployment:
     assert_eq!((code, &again["status"]), (200, &json!("cancelled")));
 }
 
-macro_rules! on_both_deployments {
-    ($($name:ident),* $(,)?) => {
-        mod distributed {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(crawler_testkit::cluster::Deployment::Distributed { workers: 2 }).await;
-                }
-            )*
-        }
-        mod embedded {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(crawler_testkit::cluster::Deployment::Embedded).await;
-                }
-            )*
-        }
-    };
-}
-
 on_both_deployments!(
     a_job_s_callback_is_its_status_object,
     a_post_job_sends_its_method_body_and_headers,

@@ -353,27 +353,6 @@ async fn wait_finished(cluster: &Cluster, job: &str) -> Value {
     }
 }
 
-macro_rules! on_both_deployments {
-    ($($name:ident),* $(,)?) => {
-        mod distributed {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(crawler_testkit::cluster::Deployment::Distributed { workers: 2 }).await;
-                }
-            )*
-        }
-        mod embedded {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(crawler_testkit::cluster::Deployment::Embedded).await;
-                }
-            )*
-        }
-    };
-}
-
 on_both_deployments!(
     crawl_matches_breadth_first_search,
     budgets_are_never_exceeded,

@@ -23,6 +23,30 @@
 //! none starts until it is done, so that another suite's load cannot make it flake. Every
 //! other test takes [`beside_others`], which is what lets [`alone`] mean alone.
 
+/// Runs each named `async fn(Deployment)` of a suite as two tests: on the distributed roles
+/// (two fetcher workers over real RabbitMQ and Redis) and on `crawler serve`. Defined
+/// before the modules, so every suite sees it.
+macro_rules! on_both_deployments {
+    ($($name:ident),* $(,)?) => {
+        mod distributed {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(crawler_testkit::cluster::Deployment::Distributed { workers: 2 }).await;
+                }
+            )*
+        }
+        mod embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(crawler_testkit::cluster::Deployment::Embedded).await;
+                }
+            )*
+        }
+    };
+}
+
 mod api;
 mod async_jobs;
 mod citizen;

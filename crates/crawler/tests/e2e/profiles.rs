@@ -66,25 +66,3 @@ pub async fn wait_ended(cluster: &Cluster, job: &str) -> Value {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
-
-macro_rules! on_both_deployments {
-    ($($name:ident),* $(,)?) => {
-        mod distributed {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(crawler_testkit::cluster::Deployment::Distributed { workers: 2 }).await;
-                }
-            )*
-        }
-        mod embedded {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(crawler_testkit::cluster::Deployment::Embedded).await;
-                }
-            )*
-        }
-    };
-}
-pub(crate) use on_both_deployments;

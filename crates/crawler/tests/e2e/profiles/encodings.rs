@@ -10,7 +10,7 @@ use crawler_testkit::site::{PageKind, SiteGraph, TestSite};
 use serde_json::{json, Value};
 
 use super::inbox::{Answer, Inbox, Request};
-use super::{on_both_deployments, settings, submit, wait_ended, WAIT};
+use super::{settings, submit, wait_ended, WAIT};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8G";
 

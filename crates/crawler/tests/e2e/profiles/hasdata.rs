@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::inbox::{Answer, Inbox};
-use super::{on_both_deployments, settings, submit, WAIT};
+use super::{settings, submit, WAIT};
 
 /// The token the receiver expects in its own header.
 const TOKEN: &str = "hd-receiver-token-1";

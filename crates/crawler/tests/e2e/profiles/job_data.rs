@@ -5,7 +5,7 @@ use crawler_testkit::site::{PageKind, SiteGraph, TestSite};
 use futures::StreamExt;
 use serde_json::{json, Value};
 
-use super::{on_both_deployments, request, settings, submit, wait_ended};
+use super::{request, settings, submit, wait_ended};
 
 fn site() -> SiteGraph {
     SiteGraph::default()

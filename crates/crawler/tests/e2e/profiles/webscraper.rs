@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::inbox::{Answer, Inbox, Request};
-use super::{on_both_deployments, request, settings, submit, wait_ended, WAIT};
+use super::{request, settings, submit, wait_ended, WAIT};
 
 /// The notification's form fields, as the documentation lists them.
 #[derive(Debug, Deserialize, PartialEq)]
