@@ -20,6 +20,10 @@ use crate::job::JobId;
 /// The reason an async job gives when it kept failing until its `timeoutSec` ran out.
 pub const FAILED_DUE_TO_TIMEOUT: &str = "failed_due_to_timeout";
 
+/// The status of an item the user cancelled (`DELETE /v1/jobs/{id}`), as its kept event
+/// and its status object say.
+pub const CANCELLED: &str = "cancelled";
+
 /// The most items a job's id scheme can number.
 pub const MAX_ITEMS: u32 = 0xFFFF;
 

@@ -201,7 +201,7 @@ pub async fn cancel(
         job_id: item.job,
         url: running.url.clone(),
         final_url: None,
-        status: "cancelled".to_string(),
+        status: crawler_core::async_job::CANCELLED.to_string(),
         credits: 0,
         attempts: 0,
         start_url: item.record.spec.start_url.clone(),

@@ -484,6 +484,47 @@ async fn a_cancelled_job_is_not_fetched_again_and_calls_back_nothing(deployment:
     assert_eq!((code, &again["status"]), (200, &json!("cancelled")));
 }
 
+async fn a_job_cancelled_mid_fetch_calls_back_nothing(deployment: Deployment) {
+    let _machine = crate::beside_others().await;
+    let graph = site().page(
+        "/slow",
+        PageKind::Trickle {
+            interval: Duration::from_millis(150),
+            bytes: 20,
+        },
+    );
+    let site = TestSite::serve(graph).await;
+    let receiver = Receiver::start().await;
+    let cluster = Cluster::start(crawler_testkit::binaries!(), deployment, &settings()).await;
+    let accepted = submit_job(
+        &cluster,
+        json!({"url": site.url("/slow"), "callback": callback(&receiver)}),
+    )
+    .await;
+    let id = accepted["id"].as_str().expect("id");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !site.hits().iter().any(|hit| hit.path == "/slow") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the page was never asked for"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The page takes 3 s to arrive: the cancel lands while it is being fetched.
+    let (code, answer) = cluster.delete(&format!("/v1/jobs/{id}")).await;
+    assert_eq!(
+        (code, &answer["status"]),
+        (200, &json!("cancelled")),
+        "{answer}"
+    );
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(
+        receiver.received().is_empty(),
+        "the fetch under way finished, but a cancelled job calls back nothing"
+    );
+    assert_eq!(status_of(&cluster, id).await["status"], "cancelled");
+}
+
 on_both_deployments!(
     a_job_s_callback_is_its_status_object,
     a_post_job_sends_its_method_body_and_headers,
@@ -493,4 +534,5 @@ on_both_deployments!(
     a_refused_batch_queues_nothing,
     a_job_naming_an_endpoint_calls_back_through_it,
     a_cancelled_job_is_not_fetched_again_and_calls_back_nothing,
+    a_job_cancelled_mid_fetch_calls_back_nothing,
 );

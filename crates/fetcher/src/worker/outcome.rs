@@ -2,7 +2,7 @@
 //! publish its page event, close it, and publish the summary when that ended the job.
 
 use crawler_core::time::now_ms;
-use crawler_core::{EventEnvelope, FetchTask, PageResponse, PageResult, WebhookEvent};
+use crawler_core::{EventEnvelope, FetchTask, PageEvent, PageResponse, PageResult, WebhookEvent};
 use crawler_state::{ItemResult, PageOutcome};
 
 use super::events::{page_event, response_of, PageFacts};
@@ -107,17 +107,16 @@ impl TaskRunner {
                 final_url,
                 response,
             };
-            let page = page_event(ctx, task, facts);
+            let mut page = Some(page_event(ctx, task, facts));
             if ctx.rules().seeds_are_jobs && task.item > 0 {
-                // Kept before the callback goes, so the status says finished or failed by
-                // the time the receiver hears of it.
-                let result = ItemResult {
-                    kept_at_ms: now_ms(),
-                    event: page.clone(),
+                page = match page {
+                    Some(page) => keep_item_result(state, task, page).await?,
+                    None => None,
                 };
-                state.keep_result(task.job_id, task.item, &result).await?;
             }
-            self.publish_event(ctx, WebhookEvent::Page(page)).await?;
+            if let Some(page) = page {
+                self.publish_event(ctx, WebhookEvent::Page(page)).await?;
+            }
         }
         if state.close_task(task.job_id, &task.url, task.depth).await? {
             let summary = state.summary(task.job_id).await?;
@@ -188,6 +187,31 @@ impl TaskRunner {
             .await?;
         Ok(())
     }
+}
+
+/// Keeps an async job's item result before its callback goes, so the status says finished
+/// or failed by the time the receiver hears of it, and answers the event to call back
+/// with. The first result kept wins: when one was kept already, the callback says what
+/// `GET /v1/jobs/{id}` says, the kept event for a redelivered task, and nothing at all for
+/// an item the user cancelled (`DELETE /v1/jobs/{id}`) while it was being fetched.
+async fn keep_item_result(
+    state: &dyn crawler_state::StateStore,
+    task: &FetchTask,
+    page: PageEvent,
+) -> Result<Option<PageEvent>, StepError> {
+    let result = ItemResult {
+        kept_at_ms: now_ms(),
+        event: page,
+    };
+    if state.keep_result(task.job_id, task.item, &result).await? {
+        return Ok(Some(result.event));
+    }
+    let kept = state.result(task.job_id, task.item).await?;
+    Ok(match kept {
+        Some(kept) if kept.event.status == crawler_core::async_job::CANCELLED => None,
+        Some(kept) => Some(kept.event),
+        None => Some(result.event),
+    })
 }
 
 /// What the results download keeps of a fetched or failed page.
