@@ -32,7 +32,7 @@ fn fields(body: &Bytes) -> Result<EndpointFields, ApiError> {
     let value: Value = serde_json::from_slice(body).map_err(|e| {
         ApiError::bad_request("body", format!("the request body is not valid JSON: {e}"))
     })?;
-    endpoint_fields(&value, &crawler_dispatcher::profiles::names())
+    endpoint_fields(&value)
 }
 
 pub async fn create(

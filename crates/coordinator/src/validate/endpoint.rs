@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crawler_core::{ContentEncoding, ContentType, EventKind};
-use crawler_dispatcher::profiles;
+use crawler_deliveries::endpoints::DEFAULT_PROFILE;
 use serde_json::{Map, Value};
 
 use super::{callback, delivery, fields};
@@ -36,19 +36,15 @@ pub struct EndpointFields {
     pub content_encoding: Option<Option<ContentEncoding>>,
 }
 
-/// Reads a request body; `profiles` are the profile names this deployment knows.
-pub fn endpoint_fields(body: &Value, profiles: &[&str]) -> Result<EndpointFields, ApiError> {
+/// Reads a request body.
+pub fn endpoint_fields(body: &Value) -> Result<EndpointFields, ApiError> {
     let object = body
         .as_object()
         .ok_or_else(|| ApiError::bad_request("body", "the request body must be a JSON object"))?;
     let get = |key: &str| object.get(key).filter(|v| !v.is_null());
     // Event names and body formats are checked against the profile the body names, or
     // the standard one (whose event names every profile also accepts).
-    let profile = match get("profile") {
-        Some(v) => profiles::profile(fields::one_of("profile", v, profiles)?)
-            .unwrap_or_else(profiles::standard),
-        None => profiles::standard(),
-    };
+    let profile = delivery::profile("", get("profile"), DEFAULT_PROFILE)?;
     Ok(EndpointFields {
         name: get("name").map(|v| endpoint_name("name", v)).transpose()?,
         url: get("url")
@@ -57,9 +53,7 @@ pub fn endpoint_fields(body: &Value, profiles: &[&str]) -> Result<EndpointFields
         secret: get("secret")
             .map(|v| callback::secret("secret", v))
             .transpose()?,
-        profile: get("profile")
-            .map(|v| fields::one_of("profile", v, profiles).map(str::to_string))
-            .transpose()?,
+        profile: get("profile").map(|_| profile.name.to_string()),
         events: get("events")
             .map(|v| callback::events("events", v, profile))
             .transpose()?,

@@ -60,8 +60,8 @@ impl fmt::Display for EndpointKey {
     }
 }
 
-/// The profile an endpoint gets when it names none.
-pub const DEFAULT_PROFILE: &str = "standard";
+/// The profile an endpoint gets when it names none: the one a callback gets.
+pub const DEFAULT_PROFILE: &str = crawler_core::job::STANDARD_PROFILE;
 
 fn default_profile() -> String {
     DEFAULT_PROFILE.to_string()

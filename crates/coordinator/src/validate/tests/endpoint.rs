@@ -3,10 +3,8 @@
 use super::*;
 use crate::validate::endpoint::{endpoint_fields, EndpointFields};
 
-const PROFILES: &[&str] = &["standard", "scrapfly"];
-
 fn read(body: Value) -> Result<EndpointFields, ApiError> {
-    endpoint_fields(&body, PROFILES)
+    endpoint_fields(&body)
 }
 
 fn refused(body: Value) -> (String, String) {
