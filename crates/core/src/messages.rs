@@ -91,7 +91,7 @@ pub fn event_id_for(event: &WebhookEvent) -> String {
             format!("msg_{}_finished_{}", e.job_id.0.simple(), e.round)
         }
         WebhookEvent::Summary(e) => format!("msg_{}_finished", e.job_id.0.simple()),
-        WebhookEvent::Page(e) => format!("msg_{}_page_{:016x}", e.job_id.0.simple(), fnv1a(&e.url)),
+        WebhookEvent::Page(e) => format!("msg_{}_page_{}", e.job_id.0.simple(), url_digest(&e.url)),
     }
 }
 
@@ -103,13 +103,16 @@ pub fn job_of_event_id(event_id: &str) -> Option<JobId> {
     uuid::Uuid::try_parse(simple).ok().map(JobId)
 }
 
-fn fnv1a(s: &str) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in s.as_bytes() {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
+/// The first 128 bits of the URL's SHA-256, in hex. A crawled site chooses its URLs, so
+/// the id must resist a crafted collision: two pages sharing an id would let one page's
+/// event suppress the other's as a duplicate.
+fn url_digest(url: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(url.as_bytes());
+    digest[..16]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 /// Every message any queue carries.
@@ -167,5 +170,37 @@ mod tests {
         assert_eq!(job_of_event_id(&event_id_for(&event)), Some(job));
         assert_eq!(job_of_event_id("msg_nothex_started"), None);
         assert_eq!(job_of_event_id("evt_1"), None);
+    }
+
+    fn page_at(job: JobId, url: &str) -> WebhookEvent {
+        WebhookEvent::Page(crate::events::PageEvent {
+            job_id: job,
+            url: url.into(),
+            final_url: None,
+            status: "finished".into(),
+            credits: 1,
+            attempts: 1,
+            start_url: "http://a/".into(),
+            current_depth: 0,
+            current_cost: 1,
+            fail_reason: None,
+            response: None,
+            meta: serde_json::Value::Null,
+            async_job: None,
+        })
+    }
+
+    #[test]
+    fn a_page_event_id_is_the_job_and_128_bits_of_the_url_digest() {
+        let job = JobId::generate();
+        let id = event_id_for(&page_at(job, "http://a/x"));
+        let digest = id
+            .strip_prefix(&format!("msg_{}_page_", job.0.simple()))
+            .expect("job id first");
+        assert_eq!(digest.len(), 32, "128 bits in hex: {id}");
+        assert!(digest.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(id, event_id_for(&page_at(job, "http://a/x")), "stable");
+        assert_ne!(id, event_id_for(&page_at(job, "http://a/y")));
+        assert_eq!(job_of_event_id(&id), Some(job));
     }
 }

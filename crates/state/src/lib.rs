@@ -174,8 +174,13 @@ pub trait JobLifecycle: Send + Sync + 'static {
     /// republishes a summary that may have been lost.
     async fn close_task(&self, job: JobId, url: &str, depth: u32) -> Result<bool, StateError>;
 
-    /// True the first time it is called for a job: the `crawl.started` event is due.
-    async fn mark_started(&self, job: JobId) -> Result<bool, StateError>;
+    /// True until [`JobLifecycle::started_sent`] was called for the job: the
+    /// `crawl.started` event is due. Announcing is at least once (a seed redelivered after
+    /// a crash before the confirm announces again, under the same event id), never zero.
+    async fn start_due(&self, job: JobId) -> Result<bool, StateError>;
+
+    /// Records that the broker confirmed the job's `crawl.started` event.
+    async fn started_sent(&self, job: JobId) -> Result<(), StateError>;
 
     /// Keeps the result of item `item` of an async job. The first result kept wins: a
     /// repeat (a redelivered task), or a worker finishing an item the user cancelled

@@ -176,21 +176,22 @@ impl TaskRunner {
         Ok(state.result(task.job_id, task.item).await?.is_some())
     }
 
-    /// Announces the job (`crawl.started`) when its first seed is taken up, if its kind
-    /// announces itself. Seeds are the only depth-0 tasks (a crawl's start URL, each URL of
-    /// a batch), so only they ask the store, once per seed rather than once per page; the
-    /// flag there announces the job once, however many seeds it has and however often one
-    /// is redelivered.
+    /// Announces the job (`crawl.started`) when a seed is taken up while the announcement
+    /// is still due, if its kind announces itself. Seeds are the only depth-0 tasks (a
+    /// crawl's start URL, each URL of a batch), so only they ask the store, once per seed
+    /// rather than once per page. The store hears of the announcement only after the
+    /// broker confirmed it, so a worker that dies in between leaves it due for the
+    /// redelivered seed: at least once, under one event id the dispatcher delivers once.
     async fn announce_start(&self, ctx: &JobContext, task: &FetchTask) -> Result<(), StepError> {
         let state = self.services.state.as_ref();
-        if ctx.rules().announces_start && task.depth == 0 && state.mark_started(task.job_id).await?
-        {
+        if ctx.rules().announces_start && task.depth == 0 && state.start_due(task.job_id).await? {
             let started = WebhookEvent::Started(StartedEvent {
                 job_id: task.job_id,
                 start_url: ctx.record.spec.start_url.clone(),
                 meta: ctx.record.spec.meta.clone(),
             });
             self.publish_event(ctx, started).await?;
+            state.started_sent(task.job_id).await?;
         }
         Ok(())
     }

@@ -14,7 +14,7 @@ pub(super) struct JobEntry {
     pub counters: JobCounters,
     /// Credits reserved for admitted pages, spent ones included.
     reserved: u64,
-    started: bool,
+    pub started: bool,
     /// The URL whose close ended the job.
     ended_by: Option<String>,
     seen: HashSet<String>,
@@ -252,10 +252,6 @@ impl JobEntry {
             self.ended_by = None;
         }
         reopened
-    }
-
-    pub fn mark_started(&mut self) -> bool {
-        !std::mem::replace(&mut self.started, true)
     }
 }
 

@@ -137,8 +137,12 @@ impl JobLifecycle for MemoryStore {
         })
     }
 
-    async fn mark_started(&self, job: JobId) -> Result<bool, StateError> {
-        self.with_job(job, JobEntry::mark_started)
+    async fn start_due(&self, job: JobId) -> Result<bool, StateError> {
+        self.with_job(job, |entry| !entry.started)
+    }
+
+    async fn started_sent(&self, job: JobId) -> Result<(), StateError> {
+        self.with_job(job, |entry| entry.started = true)
     }
 }
 

@@ -306,18 +306,32 @@ impl JobLifecycle for RedisStore {
         Ok(kept)
     }
 
-    async fn mark_started(&self, job: JobId) -> Result<bool, StateError> {
+    async fn start_due(&self, job: JobId) -> Result<bool, StateError> {
         let keys = self.keys(job);
         let mut conn = self.conn();
-        let first: i64 = self
+        let due: i64 = self
             .run(
                 self.scripts
-                    .mark_started
+                    .start_due
                     .key(&keys.counters)
                     .invoke_async(&mut conn),
             )
             .await?;
-        Ok(first == 1)
+        Ok(due == 1)
+    }
+
+    async fn started_sent(&self, job: JobId) -> Result<(), StateError> {
+        let keys = self.keys(job);
+        let mut conn = self.conn();
+        let _: i64 = self
+            .run(
+                self.scripts
+                    .started_sent
+                    .key(&keys.counters)
+                    .invoke_async(&mut conn),
+            )
+            .await?;
+        Ok(())
     }
 }
 

@@ -125,7 +125,7 @@ async fn every_key_of_a_job_shares_its_cluster_hash_tag() {
         .close_task(job.job_id, common::START, 0)
         .await
         .unwrap();
-    store.mark_started(job.job_id).await.unwrap();
+    store.started_sent(job.job_id).await.unwrap();
 
     let client = redis::Client::open(redis_url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();

@@ -117,7 +117,7 @@ macro_rules! conformance_suite {
             host_slots_cap_pages_per_host,
             frontier_is_the_lowest_depth_with_pending_tasks,
             promoted_tasks_count_at_their_depth,
-            mark_started_is_true_once,
+            start_stays_due_until_sent,
             a_crawl_is_created_with_its_start_url_as_its_one_seed,
             a_multi_seed_job_admits_each_distinct_seed_once,
             an_async_batch_numbers_its_seeds_from_one,

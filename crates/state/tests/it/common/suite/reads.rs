@@ -67,7 +67,8 @@ pub async fn missing_job_reads_as_absent(store: Arc<dyn StateStore>) {
             .map(drop)
     ));
     assert!(missing(store.close_task(id, START, 0).await.map(drop)));
-    assert!(missing(store.mark_started(id).await.map(drop)));
+    assert!(missing(store.start_due(id).await.map(drop)));
+    assert!(missing(store.started_sent(id).await));
     assert!(missing(
         store.claim_redirect(id, START, &url("x")).await.map(drop)
     ));
@@ -188,12 +189,16 @@ pub async fn claim_redirect_claims_unseen_targets_once(store: Arc<dyn StateStore
     );
 }
 
-pub async fn mark_started_is_true_once(store: Arc<dyn StateStore>) {
+pub async fn start_stays_due_until_sent(store: Arc<dyn StateStore>) {
     let job = record("owner", None, 1, 1);
     store.create_job(&job).await.unwrap();
-    assert!(store.mark_started(job.job_id).await.unwrap());
-    assert!(!store.mark_started(job.job_id).await.unwrap());
-    assert!(!store.mark_started(job.job_id).await.unwrap());
+    // Asking is not announcing: a worker that died before the confirm leaves it due.
+    assert!(store.start_due(job.job_id).await.unwrap());
+    assert!(store.start_due(job.job_id).await.unwrap());
+    store.started_sent(job.job_id).await.unwrap();
+    assert!(!store.start_due(job.job_id).await.unwrap());
+    store.started_sent(job.job_id).await.unwrap();
+    assert!(!store.start_due(job.job_id).await.unwrap());
 }
 
 pub async fn host_slots_cap_pages_per_host(store: Arc<dyn StateStore>) {
