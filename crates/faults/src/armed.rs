@@ -76,7 +76,10 @@ pub(crate) fn hit(name: &'static str) -> Result<(), InjectedFault> {
             std::process::abort();
         }
         Action::Error(failing) if hit < failing => {
-            eprintln!("fault point {name}: failing hit {} (CRAWLER_FAULTS)", hit + 1);
+            eprintln!(
+                "fault point {name}: failing hit {} (CRAWLER_FAULTS)",
+                hit + 1
+            );
             Err(InjectedFault(name))
         }
         Action::Error(_) => Ok(()),

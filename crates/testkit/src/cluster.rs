@@ -145,7 +145,8 @@ impl Cluster {
         let n = self.workers.len();
         let mut env = self.env.clone();
         env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.clone())));
-        let worker = RoleProcess::spawn(&format!("worker-{n}"), &self.binaries.fetcher_worker, &env);
+        let worker =
+            RoleProcess::spawn(&format!("worker-{n}"), &self.binaries.fetcher_worker, &env);
         self.workers.push(worker);
     }
 
