@@ -172,6 +172,10 @@ pub trait JobLifecycle: Send + Sync + 'static {
     /// Closes the task of `url` (pending - 1). Returns true when this URL's close ended
     /// the job, on the first call and on any repeat, so that a redelivered task
     /// republishes a summary that may have been lost.
+    ///
+    /// The close that ends the job also marks its summary due (see
+    /// [`JobReads::summary_due`]) in the same atomic step, and lists the job in the index
+    /// of due summaries ([`JobReads::due_summaries`]) right after.
     async fn close_task(&self, job: JobId, url: &str, depth: u32) -> Result<bool, StateError>;
 
     /// True until [`JobLifecycle::started_sent`] was called for the job: the
@@ -181,6 +185,11 @@ pub trait JobLifecycle: Send + Sync + 'static {
 
     /// Records that the broker confirmed the job's `crawl.started` event.
     async fn started_sent(&self, job: JobId) -> Result<(), StateError>;
+
+    /// The broker confirmed the summary of round `round`: it is no longer due. A stale
+    /// call (a round before the one now due) changes nothing, so a late confirmation of
+    /// an earlier round never hides the summary of a continuation.
+    async fn summary_sent(&self, job: JobId, round: u32) -> Result<(), StateError>;
 
     /// Keeps the result of item `item` of an async job. The first result kept wins: a
     /// repeat (a redelivered task), or a worker finishing an item the user cancelled
@@ -220,6 +229,18 @@ pub trait JobReads: Send + Sync + 'static {
 
     /// The summary of an ended job (or the state so far of a running one).
     async fn summary(&self, job: JobId) -> Result<SummaryEvent, StateError>;
+
+    /// Whether the job ended and its summary is not yet confirmed sent: a task of an
+    /// ended job that finds it due publishes the summary (a worker died, or the publish
+    /// failed, after the ending close). False for a missing or running job.
+    async fn summary_due(&self, job: JobId) -> Result<bool, StateError>;
+
+    /// Up to `limit` jobs whose summary became due at or before `older_than_ms`, oldest
+    /// first, for a sweeper to publish when no task of theirs is left to do it. An entry
+    /// can outlive its due mark (a crash between the confirmation and the index update),
+    /// so a caller checks [`JobReads::summary_due`] before publishing.
+    async fn due_summaries(&self, older_than_ms: u64, limit: u64)
+        -> Result<Vec<JobId>, StateError>;
 }
 
 /// One page of a job's results and where the next one starts.

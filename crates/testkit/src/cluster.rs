@@ -136,12 +136,17 @@ impl Cluster {
 
     /// Starts one more fetcher worker (distributed only).
     pub fn add_worker(&mut self) {
+        self.add_worker_with(&[]);
+    }
+
+    /// Starts one more fetcher worker with these settings on top of the cluster's, e.g.
+    /// `CRAWLER_FAULTS` for this worker alone (distributed only).
+    pub fn add_worker_with(&mut self, settings: &[(&str, String)]) {
         let n = self.workers.len();
-        let worker = RoleProcess::spawn(
-            &format!("worker-{n}"),
-            &self.binaries.fetcher_worker,
-            &self.env,
-        );
+        let mut env = self.env.clone();
+        env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.clone())));
+        let worker =
+            RoleProcess::spawn(&format!("worker-{n}"), &self.binaries.fetcher_worker, &env);
         self.workers.push(worker);
     }
 

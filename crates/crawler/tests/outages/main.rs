@@ -3,7 +3,9 @@
 //! - `crawl_faults`: a fetcher worker killed with SIGKILL, or stopped with SIGTERM,
 //!   mid-crawl;
 //! - `crawl_restarts`: the shared RabbitMQ or Redis restarted mid-crawl;
-//! - `webhooks_restart`: the webhook dispatcher killed mid-schedule and started again.
+//! - `webhooks_restart`: the webhook dispatcher killed mid-schedule and started again;
+//! - `summary_due`: a worker that dies, or whose summary publish fails, right after the
+//!   close that ended the job (fault points armed with `CRAWLER_FAULTS`).
 //!
 //! A restart of the shared servers would disturb any test beside it, and a killed role
 //! leaves its work for the others to redo under the clock of the test, so these tests run
@@ -13,6 +15,7 @@
 
 mod crawl_faults;
 mod crawl_restarts;
+mod summary_due;
 mod webhooks_restart;
 
 // The helpers the `e2e` suites share; this binary uses part of them.

@@ -119,13 +119,47 @@ impl TaskRunner {
             }
         }
         if state.close_task(task.job_id, &task.url, task.depth).await? {
+            // The close marked the summary due: from here a crash or a failed publish
+            // leaves it to the task's redelivery (`send_due_summary`).
+            crawler_faults::point("worker.after_close")?;
             let summary = state.summary(task.job_id).await?;
             tracing::info!(job = %task.job_id, state = summary.job_state.as_str(), cost = summary.job_cost, "job ended");
             metrics::counter!("crawler_jobs_ended_total", "state" => summary.job_state.as_str())
                 .increment(1);
-            self.publish_event(ctx, WebhookEvent::Summary(summary))
-                .await?;
+            self.publish_summary(ctx, summary).await?;
         }
+        Ok(())
+    }
+
+    /// A task of a job that ended: when the job's summary is not confirmed sent yet (the
+    /// worker that ended the job died, or its publish failed), sends it now. Its event id
+    /// comes from the job and round, so a receiver that got it already can tell.
+    pub(super) async fn send_due_summary(
+        &self,
+        ctx: &JobContext,
+        task: &FetchTask,
+    ) -> Result<(), StepError> {
+        let state = self.services.state.as_ref();
+        if !state.summary_due(task.job_id).await? {
+            return Ok(());
+        }
+        let summary = state.summary(task.job_id).await?;
+        tracing::info!(job = %task.job_id, round = summary.round, "sending a summary that was due");
+        metrics::counter!("crawler_summaries_resent_total").increment(1);
+        self.publish_summary(ctx, summary).await
+    }
+
+    /// Publishes the summary and, once the broker confirmed it, marks it sent.
+    async fn publish_summary(
+        &self,
+        ctx: &JobContext,
+        summary: crawler_core::SummaryEvent,
+    ) -> Result<(), StepError> {
+        let (job, round) = (summary.job_id, summary.round);
+        crawler_faults::point("worker.publish_summary")?;
+        self.publish_event(ctx, WebhookEvent::Summary(summary))
+            .await?;
+        self.services.state.summary_sent(job, round).await?;
         Ok(())
     }
 

@@ -7,7 +7,9 @@
 //!    and publish the admitted tasks;
 //! 3. record the outcome (cost or refund), publish any tasks the refund promoted;
 //! 4. publish the page event;
-//! 5. close the task (pending - 1) and, if that ended the job, publish the summary;
+//! 5. close the task (pending - 1) and, if that ended the job, publish the summary and
+//!    mark it sent (the close marked it due; a task of an ended job whose summary is still
+//!    due, redelivered after a crash or a failed publish, sends it);
 //! 6. acknowledge the delivery.
 //!
 //! Each state step is idempotent and returns on a repeat what it returned the first time,
@@ -52,6 +54,9 @@ pub(super) enum StepError {
     Queue(#[from] crawler_queue::QueueError),
     #[error(transparent)]
     Politeness(#[from] crawler_politeness::PolitenessError),
+    /// A fault point a test armed (`CRAWLER_FAULTS`); never in a normal build.
+    #[error(transparent)]
+    Fault(#[from] crawler_faults::InjectedFault),
 }
 
 pub struct TaskRunner {
@@ -128,7 +133,8 @@ impl TaskRunner {
             return Ok(());
         };
         match state.control(task.job_id).await? {
-            JobControl::Missing | JobControl::Ended => return Ok(()),
+            JobControl::Missing => return Ok(()),
+            JobControl::Ended => return self.send_due_summary(&ctx, task).await,
             JobControl::Stopping(_) => {
                 return self.finish(&ctx, task, PageOutcome::Cancelled, None).await
             }

@@ -17,6 +17,8 @@ pub(super) struct JobEntry {
     pub started: bool,
     /// The URL whose close ended the job.
     ended_by: Option<String>,
+    /// The round whose summary is due and when it became due; `None` once sent.
+    pub summary_due: Option<(u32, u64)>,
     seen: HashSet<String>,
     pub overflow: VecDeque<FetchTask>,
     /// The seed tasks admitted when the job was created, the answer to a repeated create.
@@ -47,6 +49,7 @@ impl JobEntry {
             reserved: 0,
             started: false,
             ended_by: None,
+            summary_due: None,
             seen: HashSet::new(),
             overflow: VecDeque::new(),
             seeds: Vec::new(),
@@ -178,6 +181,7 @@ impl JobEntry {
             self.counters.ended = true;
             self.counters.finished_at = Some(now_ms);
             self.ended_by = Some(url.to_owned());
+            self.summary_due = Some((self.counters.round, now_ms));
             return true;
         }
         false
@@ -252,6 +256,13 @@ impl JobEntry {
             self.ended_by = None;
         }
         reopened
+    }
+
+    /// Clears the due summary if it is the one of `round`.
+    pub fn summary_sent(&mut self, round: u32) {
+        if self.summary_due.is_some_and(|(due, _)| due == round) {
+            self.summary_due = None;
+        }
     }
 }
 

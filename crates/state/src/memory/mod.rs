@@ -122,6 +122,10 @@ impl JobLifecycle for MemoryStore {
         self.with_job(job, |entry| entry.close_task(url, depth, now))
     }
 
+    async fn summary_sent(&self, job: JobId, round: u32) -> Result<(), StateError> {
+        self.with_job(job, |entry| entry.summary_sent(round))
+    }
+
     async fn keep_result(
         &self,
         job: JobId,
@@ -191,6 +195,34 @@ impl JobReads for MemoryStore {
             (false, Some(reason)) => JobControl::Stopping(reason),
             (false, None) => JobControl::Running,
         })
+    }
+
+    async fn summary_due(&self, job: JobId) -> Result<bool, StateError> {
+        let jobs = self.lock();
+        Ok(jobs
+            .by_id
+            .get(&job)
+            .is_some_and(|entry| entry.counters.ended && entry.summary_due.is_some()))
+    }
+
+    async fn due_summaries(
+        &self,
+        older_than_ms: u64,
+        limit: u64,
+    ) -> Result<Vec<JobId>, StateError> {
+        let jobs = self.lock();
+        let mut due: Vec<(u64, JobId)> = jobs
+            .by_id
+            .iter()
+            .filter_map(|(id, entry)| entry.summary_due.map(|(_, at)| (at, *id)))
+            .filter(|(at, _)| *at <= older_than_ms)
+            .collect();
+        due.sort();
+        Ok(due
+            .into_iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|(_, id)| id)
+            .collect())
     }
 
     async fn result(&self, job: JobId, item: u32) -> Result<Option<ItemResult>, StateError> {

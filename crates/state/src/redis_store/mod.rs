@@ -16,6 +16,7 @@ mod decode;
 mod keys;
 mod reads;
 mod scripts;
+mod summaries;
 
 use std::future::Future;
 use std::time::Duration;
@@ -289,7 +290,14 @@ impl JobLifecycle for RedisStore {
             .arg(depth)
             .arg(self.retention.as_secs());
         let ended: i64 = self.run(invocation.invoke_async(&mut conn)).await?;
-        Ok(ended == 1)
+        if ended == 2 {
+            self.list_due(job, now).await?;
+        }
+        Ok(ended > 0)
+    }
+
+    async fn summary_sent(&self, job: JobId, round: u32) -> Result<(), StateError> {
+        self.mark_summary_sent(job, round).await
     }
 
     async fn keep_result(
@@ -380,6 +388,14 @@ impl JobReads for RedisStore {
 
     async fn summary(&self, job: JobId) -> Result<SummaryEvent, StateError> {
         self.read_summary(job).await
+    }
+
+    async fn summary_due(&self, job: JobId) -> Result<bool, StateError> {
+        self.read_summary_due(job).await
+    }
+
+    async fn due_summaries(&self, older: u64, limit: u64) -> Result<Vec<JobId>, StateError> {
+        self.read_due_summaries(older, limit).await
     }
 }
 

@@ -2,6 +2,9 @@
 -- to zero ends the job and remembers that it did, so a repeated close of that URL is told
 -- again (its summary may have been lost) and every other URL is not.
 --
+-- The ending close also marks the summary of the job's round due (`summary_due` = round,
+-- `summary_due_at` = now), cleared by summary_sent.lua once the broker confirmed it.
+--
 -- When the job ends, every key of the job (KEYS[1..n], and the per-host page sets listed in
 -- the host index, KEYS[4]) is given the retention time, so finished jobs leave Redis by
 -- themselves.
@@ -10,7 +13,7 @@
 -- KEYS[5..] the job's other keys
 -- ARGV[1] URL, ARGV[2] now in Unix milliseconds, ARGV[3] the task's depth,
 -- ARGV[4] retention in seconds
--- Returns 1 when this URL's close ended the job, else 0.
+-- Returns 2 when this call ended the job, 1 when it repeats the close that did, else 0.
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
   if redis.call('HGET', KEYS[1], 'ended_by') == ARGV[1] then
     return 1
@@ -29,12 +32,14 @@ if at_depth <= 0 then
 end
 if pending <= 0 and redis.call('HGET', KEYS[1], 'state') ~= 'ended' then
   redis.call('HSET', KEYS[1], 'state', 'ended', 'finished_at', ARGV[2], 'ended_by', ARGV[1])
+  local round = redis.call('HGET', KEYS[1], 'round') or '0'
+  redis.call('HSET', KEYS[1], 'summary_due', round, 'summary_due_at', ARGV[2])
   for _, host_key in ipairs(redis.call('SMEMBERS', KEYS[4])) do
     redis.call('EXPIRE', host_key, ARGV[4])
   end
   for i = 1, #KEYS do
     redis.call('EXPIRE', KEYS[i], ARGV[4])
   end
-  return 1
+  return 2
 end
 return 0

@@ -130,6 +130,9 @@ macro_rules! conformance_suite {
             reopen_fetches_pages_again_and_ends_with_a_new_round,
             reopen_keeps_failed_pages_the_budget_has_no_room_for,
             purge_deletes_the_job_and_its_results,
+            the_ending_close_marks_the_summary_due_until_it_is_sent,
+            a_continuation_s_end_is_due_again_and_a_stale_confirmation_keeps_it,
+            due_summaries_come_oldest_first_up_to_the_limit,
         );
     };
     (@tests $make_store:path; $($name:ident),* $(,)?) => {

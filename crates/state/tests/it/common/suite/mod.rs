@@ -8,6 +8,7 @@ mod lifecycle;
 mod reads;
 mod results;
 mod seeds;
+mod summaries;
 
 pub use admission::*;
 pub use concurrency::*;
@@ -16,3 +17,4 @@ pub use lifecycle::*;
 pub use reads::*;
 pub use results::*;
 pub use seeds::*;
+pub use summaries::*;
