@@ -4,6 +4,7 @@ mod api_params;
 mod callback;
 mod endpoint;
 mod job;
+mod meta;
 mod profiles;
 mod schedule;
 
