@@ -9,6 +9,7 @@ mod delivery;
 pub mod endpoint;
 pub(crate) mod fields;
 pub mod schedule;
+pub mod strict;
 #[cfg(test)]
 mod tests;
 

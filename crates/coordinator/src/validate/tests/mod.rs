@@ -6,6 +6,7 @@ mod endpoint;
 mod job;
 mod profiles;
 mod schedule;
+mod strict;
 
 use axum::http::StatusCode;
 use crawler_config::Plan;
