@@ -2,14 +2,16 @@
 //!
 //! Every field is kept as raw JSON here and typed by [`crate::validate`], so that a wrong
 //! type is answered with a 400 naming the field ("max_depth must be a non-negative
-//! integer") rather than serde's generic message. Field names are ScraperAPI's; fields this
-//! crawler does not know are ignored, because clients written for ScraperAPI send extras.
-//! An explicit `null` reads as an absent field, as in most JSON APIs.
+//! integer") rather than serde's generic message. Field names are ScraperAPI's; a field
+//! this crawler does not know is a 400 naming it ([`crate::validate::strict`]), so that a
+//! typo such as `max_dept` is not dropped in silence. An explicit `null` reads as an
+//! absent field, as in most JSON APIs.
 
 use serde::Deserialize;
 use serde_json::Value;
 
 #[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CrawlRequest {
     pub start_url: Option<Value>,
     pub url_regexp_include: Option<Value>,

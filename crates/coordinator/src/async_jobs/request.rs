@@ -1,13 +1,14 @@
 //! The body of `POST /v1/jobs` and `POST /v1/batchjobs`, as ScraperAPI's Async API clients
 //! send it (camelCase). Like [`crate::request::CrawlRequest`], every field is kept as raw
 //! JSON and typed by [`super::validate`], so that a wrong type is answered with a 400
-//! naming the field. Fields this API does not know are ignored; an explicit `null` reads
-//! as an absent field.
+//! naming the field. A field this API does not know is a 400 naming it
+//! ([`crate::validate::strict`]); an explicit `null` reads as an absent field.
 
 use serde::Deserialize;
 use serde_json::Value;
 
 #[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AsyncRequest {
     /// The one URL of `POST /v1/jobs`.
     pub url: Option<Value>,
@@ -30,7 +31,8 @@ pub struct AsyncRequest {
     pub meta: Option<Value>,
     #[serde(rename = "apiParams")]
     pub api_params: Option<Value>,
-    #[serde(rename = "apiKey")]
+    /// The API key; `api_key` is the crawl API's spelling of it.
+    #[serde(rename = "apiKey", alias = "api_key")]
     pub api_key: Option<Value>,
 }
 

@@ -28,6 +28,7 @@ use crate::auth::{self, Caller};
 use crate::deliveries::{DeliveryApi, FailedDeliveries};
 use crate::error::ApiError;
 use crate::launch::{self, Launched};
+use crate::validate::strict;
 use crate::webhooks;
 use crate::{guard, metrics};
 
@@ -119,6 +120,9 @@ fn parse_body(app: &AppState, body: Body) -> Result<AsyncRequest, ApiError> {
         ApiError::bad_request("body", message)
     })?;
     AsyncRequest::parse(&bytes).map_err(|e| {
+        if let Some(unknown) = strict::unknown_field(&e) {
+            return unknown;
+        }
         let what = if e.is_data() {
             "the request body must be a JSON object"
         } else {

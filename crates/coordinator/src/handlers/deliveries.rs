@@ -19,6 +19,7 @@ use serde_json::json;
 use crate::app::AppState;
 use crate::deliveries::{DeliveryApi, FailedDeliveries};
 use crate::error::ApiError;
+use crate::validate::strict;
 
 type Shared = State<Arc<AppState>>;
 
@@ -105,8 +106,12 @@ pub async fn page_body(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ReenableRequest {
     url: Option<String>,
+    /// The key may travel in the body (docs/api.md); it is known, not read here.
+    #[serde(default, rename = "api_key", alias = "apiKey")]
+    _api_key: Option<serde_json::Value>,
 }
 
 pub async fn reenable(
@@ -116,8 +121,10 @@ pub async fn reenable(
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let caller = app.caller(&headers, &query)?;
-    let request: ReenableRequest = serde_json::from_slice(&body).map_err(|_| {
-        ApiError::bad_request("url", "send a JSON object with the endpoint's `url`")
+    let request: ReenableRequest = serde_json::from_slice(&body).map_err(|e| {
+        strict::unknown_field(&e).unwrap_or_else(|| {
+            ApiError::bad_request("url", "send a JSON object with the endpoint's `url`")
+        })
     })?;
     let Some(url) = request.url.filter(|u| !u.is_empty()) else {
         return Err(ApiError::bad_request(

@@ -22,6 +22,7 @@ use crate::auth::{self, Caller};
 use crate::error::ApiError;
 use crate::launch::{self, Launched};
 use crate::request::CrawlRequest;
+use crate::validate::strict;
 use crate::{guard, metrics, validate, webhooks, MAX_BODY_BYTES};
 
 /// The 201 answer: the job's status plus what the client needs to follow it.
@@ -124,6 +125,9 @@ fn parse_body(body: Result<Bytes, BytesRejection>) -> Result<CrawlRequest, ApiEr
         }
     })?;
     CrawlRequest::parse(&bytes).map_err(|e| {
+        if let Some(unknown) = strict::unknown_field(&e) {
+            return unknown;
+        }
         let what = if e.is_data() {
             "the request body must be a JSON object"
         } else {

@@ -5,13 +5,33 @@ use std::collections::BTreeSet;
 use crawler_core::ApiParams;
 use serde_json::{Map, Value};
 
-use super::fields;
+use super::{fields, strict};
 use crate::error::ApiError;
 
 /// Options that need a browser, which this crawler does not run yet.
 const RENDERING_OPTIONS: [&str; 3] = ["render", "screenshot", "wait_for_selector"];
 const OUTPUT_FORMATS: [&str; 3] = ["html", "text", "markdown"];
 const DEVICE_TYPES: [&str; 2] = ["desktop", "mobile"];
+/// The options read here.
+const OPTIONS: [&str; 7] = [
+    "follow_redirect",
+    "retry_404",
+    "keep_headers",
+    "headers",
+    "output_format",
+    "device_type",
+    "country_code",
+];
+/// ScraperAPI's other documented parameters: known, so a client written for it is not
+/// refused, and kept as sent in `extra`. Anything else is a 400 naming it.
+const SCRAPERAPI_PASSTHROUGH: [&str; 6] = [
+    "premium",
+    "ultra_premium",
+    "session_number",
+    "autoparse",
+    "binary_target",
+    "max_cost",
+];
 
 /// Headers the fetcher manages itself; sending a user's copy would corrupt the request.
 fn reserved_request_header(name: &str) -> bool {
@@ -22,7 +42,8 @@ fn reserved_request_header(name: &str) -> bool {
 }
 
 /// Validates `api_params`. `proxy_countries` holds the (lower-case) country codes an
-/// outbound proxy is configured for. Keys this crawler does not know are kept as sent.
+/// outbound proxy is configured for. ScraperAPI's parameters this crawler does not read
+/// are kept as sent; any other key is refused.
 pub fn api_params(
     value: &Value,
     proxy_countries: &BTreeSet<String>,
@@ -30,6 +51,8 @@ pub fn api_params(
     let object = value
         .as_object()
         .ok_or_else(|| ApiError::bad_request("api_params", "api_params must be an object"))?;
+    let known: Vec<&str> = [&OPTIONS[..], &RENDERING_OPTIONS, &SCRAPERAPI_PASSTHROUGH].concat();
+    strict::known_keys("api_params", object, &known)?;
     let mut rest: Map<String, Value> = object.clone();
     let mut take = |key: &str| rest.remove(key).filter(|v| !v.is_null());
     let field = |key: &str| format!("api_params.{key}");

@@ -8,7 +8,7 @@ use crawler_dispatcher::profiles::DeliveryProfile;
 use serde_json::Value;
 use url::Url;
 
-use super::{delivery, fields};
+use super::{delivery, fields, strict};
 use crate::error::ApiError;
 
 /// Standard Webhooks secrets are `whsec_` followed by base64 of the key bytes.
@@ -46,11 +46,25 @@ pub fn webhook(value: &Value) -> Result<Callback, ApiError> {
     })
 }
 
+/// The fields of a `callback` (and of HasData's `webhook`); `headers` is free-form.
+const CALLBACK_FIELDS: [&str; 9] = [
+    "type",
+    "url",
+    "profile",
+    "events",
+    "content_type",
+    "content_encoding",
+    "headers",
+    "secret",
+    "payload",
+];
+
 /// A `callback` object, of `default_profile` unless it names another.
 pub fn callback(value: &Value, default_profile: &str) -> Result<Callback, ApiError> {
     let object = value
         .as_object()
         .ok_or_else(|| ApiError::bad_request("callback", "callback must be an object"))?;
+    strict::known_keys("callback", object, &CALLBACK_FIELDS)?;
     let get = |key: &str| object.get(key).filter(|v| !v.is_null());
 
     let kind = get("type").ok_or_else(|| {

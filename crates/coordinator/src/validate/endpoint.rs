@@ -8,7 +8,7 @@ use crawler_core::{ContentEncoding, ContentType, EventKind};
 use crawler_deliveries::endpoints::DEFAULT_PROFILE;
 use serde_json::{Map, Value};
 
-use super::{callback, delivery, fields};
+use super::{callback, delivery, fields, strict};
 use crate::error::ApiError;
 
 /// Longest endpoint name.
@@ -36,11 +36,26 @@ pub struct EndpointFields {
     pub content_encoding: Option<Option<ContentEncoding>>,
 }
 
+/// The fields of an endpoint; `headers` is free-form.
+const ENDPOINT_FIELDS: [&str; 10] = [
+    "name",
+    "url",
+    "secret",
+    "profile",
+    "events",
+    "headers",
+    "retry_schedule",
+    "timeout_ms",
+    "content_type",
+    "content_encoding",
+];
+
 /// Reads a request body.
 pub fn endpoint_fields(body: &Value) -> Result<EndpointFields, ApiError> {
     let object = body
         .as_object()
         .ok_or_else(|| ApiError::bad_request("body", "the request body must be a JSON object"))?;
+    strict::known_keys("", object, &ENDPOINT_FIELDS)?;
     let get = |key: &str| object.get(key).filter(|v| !v.is_null());
     // Event names and body formats are checked against the profile the body names, or
     // the standard one (whose event names every profile also accepts).

@@ -10,6 +10,7 @@ pub mod endpoint;
 pub(crate) mod fields;
 pub(crate) mod meta;
 pub mod schedule;
+pub mod strict;
 #[cfg(test)]
 mod tests;
 

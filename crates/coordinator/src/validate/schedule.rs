@@ -7,7 +7,7 @@ use crawler_core::JobSpec;
 use crawler_scheduler::{Every, Trigger, TriggerError};
 use serde_json::{Map, Value};
 
-use super::{fields, job_spec, Rules};
+use super::{fields, job_spec, strict, Rules};
 use crate::error::ApiError;
 use crate::request::CrawlRequest;
 
@@ -16,6 +16,9 @@ pub const MAX_NAME_LEN: usize = 200;
 
 /// The named intervals, as the API spells them.
 pub const INTERVALS: [&str; 5] = ["once", "hourly", "daily", "weekly", "monthly"];
+
+/// The fields of a job's `schedule`, and of a `PATCH` body.
+const SCHEDULE_FIELDS: [&str; 5] = ["name", "interval", "cron", "timezone", "enabled"];
 
 /// A schedule as submitted with a job.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +56,7 @@ pub fn job_and_schedule(
     let object = value
         .as_object()
         .ok_or_else(|| ApiError::bad_request("schedule", "schedule must be an object"))?;
+    strict::known_keys("schedule", object, &SCHEDULE_FIELDS)?;
     let name = match object.get("name").filter(|v| !v.is_null()) {
         Some(v) => name("schedule.name", v)?,
         None => {
@@ -96,6 +100,7 @@ pub fn change(body: &Value, now_ms: u64) -> Result<ScheduleChange, ApiError> {
     let object = body
         .as_object()
         .ok_or_else(|| ApiError::bad_request("body", "the body must be a JSON object"))?;
+    strict::known_keys("", object, &SCHEDULE_FIELDS)?;
     let present = |key: &str| object.get(key).filter(|v| !v.is_null());
     Ok(ScheduleChange {
         name: present("name").map(|v| name("name", v)).transpose()?,

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 // The cases live in api/, one file per concern.
 mod access;
 mod operations;
+mod strict;
 mod submit;
 mod validation;
 

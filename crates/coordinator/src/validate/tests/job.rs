@@ -29,7 +29,7 @@ fn every_option_is_kept() {
         "url_regexp_include": "/docs/", "url_regexp_exclude": "\\.pdf$",
         "crawl_budget": 50, "meta": {"order": [1, 2]}, "timeout_sec": 60,
         "scope": "domain", "follow_nofollow": true, "ignore_query_parameters": "true",
-        "respect_robots_txt": false, "max_pages_per_host": 3, "unknown_extra": 1,
+        "respect_robots_txt": false, "max_pages_per_host": 3,
     }));
     assert_eq!(spec.url_regexp_include, "/docs/");
     assert_eq!(spec.url_regexp_exclude.as_deref(), Some("\\.pdf$"));

@@ -7,6 +7,7 @@ mod job;
 mod meta;
 mod profiles;
 mod schedule;
+mod strict;
 
 use axum::http::StatusCode;
 use crawler_config::Plan;

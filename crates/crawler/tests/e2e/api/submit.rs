@@ -13,7 +13,6 @@ async fn submitted_job_reads_back_with_its_fields() {
         "max_depth": 2, "crawl_budget": 10,
         "url_regexp_include": "/a", "meta": {"order": 7, "tags": ["x"]},
         "callback": {"type": "webhook", "url": "http://127.0.0.1:9/hook"},
-        "some_scraperapi_extra": true,
     });
     let response = api
         .client
