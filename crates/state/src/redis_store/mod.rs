@@ -11,6 +11,7 @@
 //! restarts. Every call is bounded by a timeout, so a Redis that stopped answering makes
 //! callers fail fast with [`StateError::Unavailable`] (transient) rather than hang.
 
+mod announcements;
 mod data;
 mod decode;
 mod keys;
@@ -315,31 +316,11 @@ impl JobLifecycle for RedisStore {
     }
 
     async fn start_due(&self, job: JobId) -> Result<bool, StateError> {
-        let keys = self.keys(job);
-        let mut conn = self.conn();
-        let due: i64 = self
-            .run(
-                self.scripts
-                    .start_due
-                    .key(&keys.counters)
-                    .invoke_async(&mut conn),
-            )
-            .await?;
-        Ok(due == 1)
+        self.announcement_due(job).await
     }
 
     async fn started_sent(&self, job: JobId) -> Result<(), StateError> {
-        let keys = self.keys(job);
-        let mut conn = self.conn();
-        let _: i64 = self
-            .run(
-                self.scripts
-                    .started_sent
-                    .key(&keys.counters)
-                    .invoke_async(&mut conn),
-            )
-            .await?;
-        Ok(())
+        self.mark_announced(job).await
     }
 }
 
