@@ -4,7 +4,9 @@
 //! checked against the private-network rule before it is requested: the IP-literal check
 //! here, and [`PublicOnlyResolver`] at connect time for names (which also defeats DNS
 //! rebinding). Every hop re-sends the same signed body with a POST: a webhook without its
-//! body is useless, and the signature stays valid because it does not cover the URL.
+//! body is useless, and the signature stays valid because it does not cover the URL. A hop
+//! to another origin (scheme, host and port) than the endpoint's gets only the headers
+//! that [`crosses_origins`]: an endpoint's custom headers and credentials stay with it.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,6 +17,7 @@ use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
 use reqwest::StatusCode;
 use url::Url;
 
+use crate::headers::crosses_origins;
 use crate::schedule::parse_retry_after;
 
 /// Redirect hops followed before an attempt fails.
@@ -66,7 +69,10 @@ pub struct WebhookClient {
 
 impl WebhookClient {
     pub fn new(timeout: Duration, allow_private: bool) -> Result<Self, ClientBuildError> {
+        // No proxy from the environment (`HTTP_PROXY` and the like): webhooks carry secrets,
+        // and through a proxy the resolver's private-network guard would not run.
         let mut builder = reqwest::Client::builder()
+            .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .timeout(timeout);
@@ -124,15 +130,22 @@ impl WebhookClient {
     ) -> Result<AttemptOutcome, TransportError> {
         let mut target =
             Url::parse(url).map_err(|e| TransportError::plain(format!("invalid_url: {e}")))?;
+        let endpoint_origin = target.origin();
+        let elsewhere = cross_origin_headers(&headers);
         // `Bytes` makes each hop's copy of the body a reference count, not a copy.
         let body = Bytes::from(body);
         for _hop in 0..=MAX_REDIRECTS {
             check_ip_literal(&target, self.allow_private)
                 .map_err(|e| TransportError::plain(e.to_string()))?;
+            let hop_headers = if target.origin() == endpoint_origin {
+                headers.clone()
+            } else {
+                elsewhere.clone()
+            };
             let mut request = self
                 .http
                 .post(target.clone())
-                .headers(headers.clone())
+                .headers(hop_headers)
                 .body(body.clone());
             // The client's own timeout would otherwise cut a longer one short.
             if let Some(timeout) = timeout {
@@ -190,6 +203,17 @@ async fn excerpt(response: &mut reqwest::Response) -> Option<String> {
     }
     kept.truncate(ANSWER_EXCERPT_BYTES);
     Some(String::from_utf8_lossy(&kept).into_owned())
+}
+
+/// The headers of a hop to another origin than the endpoint's.
+fn cross_origin_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut kept = HeaderMap::new();
+    for (name, value) in headers {
+        if crosses_origins(name) {
+            kept.append(name.clone(), value.clone());
+        }
+    }
+    kept
 }
 
 fn redirect_target(current: &Url, headers: &HeaderMap) -> Option<Url> {
@@ -328,5 +352,115 @@ mod tests {
         let refused = client().post(&url, HeaderMap::new(), b"{}".to_vec()).await;
         assert!(refused.connection_failed, "{refused:?}");
         assert!(refused.error.unwrap().starts_with("connection_error"));
+    }
+
+    /// Serves `answers.len()` connections in turn, one request each, and hands back the
+    /// head (request line and headers) of every request, lower-cased.
+    fn record(listener: TcpListener, answers: Vec<String>) -> tokio::task::JoinHandle<Vec<String>> {
+        tokio::spawn(async move {
+            let mut heads = Vec::new();
+            for answer in answers {
+                let (mut stream, _) = listener.accept().await.unwrap();
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !String::from_utf8_lossy(&seen).contains("\r\n\r\n") {
+                    let n = stream.read(&mut buf).await.unwrap();
+                    if n == 0 {
+                        break;
+                    }
+                    seen.extend_from_slice(&buf[..n]);
+                }
+                let text = String::from_utf8_lossy(&seen).to_ascii_lowercase();
+                heads.push(text.split("\r\n\r\n").next().unwrap_or("").to_string());
+                let _ = stream.write_all(answer.as_bytes()).await;
+            }
+            heads
+        })
+    }
+
+    fn redirect_to(location: &str) -> String {
+        format!(
+            "HTTP/1.1 307 Temporary Redirect\r\nlocation: {location}\r\n\
+             content-length: 0\r\nconnection: close\r\n\r\n"
+        )
+    }
+
+    const OK: &str = "HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+
+    fn configured_headers() -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("authorization", "Bearer endpoint-only"),
+            ("x-custom", "endpoint-only"),
+            ("x-scrapfly-webhook-secret", "whsec_endpoint-only"),
+            ("webhook-signature", "v1,mac"),
+            ("content-type", "application/json"),
+        ] {
+            headers.insert(name, name_value(value));
+        }
+        headers
+    }
+
+    fn name_value(value: &'static str) -> reqwest::header::HeaderValue {
+        reqwest::header::HeaderValue::from_static(value)
+    }
+
+    #[tokio::test]
+    async fn a_redirect_to_another_origin_gets_none_of_the_endpoints_headers() {
+        let elsewhere = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let elsewhere_url = format!("http://{}/moved", elsewhere.local_addr().unwrap());
+        let second = record(elsewhere, vec![OK.to_string()]);
+        let endpoint = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint_url = format!("http://{}/hook", endpoint.local_addr().unwrap());
+        let first = record(endpoint, vec![redirect_to(&elsewhere_url)]);
+
+        let outcome = client()
+            .post(&endpoint_url, configured_headers(), b"{}".to_vec())
+            .await;
+        assert!(outcome.succeeded(), "{outcome:?}");
+        let at_endpoint = &first.await.unwrap()[0];
+        assert!(
+            at_endpoint.contains("\r\nx-custom: endpoint-only"),
+            "{at_endpoint}"
+        );
+        let moved = &second.await.unwrap()[0];
+        assert!(moved.starts_with("post /moved "), "{moved}");
+        for kept_away in ["authorization", "x-custom", "x-scrapfly-webhook-secret"] {
+            assert!(!moved.contains(&format!("\r\n{kept_away}:")), "{moved}");
+        }
+        assert!(!moved.contains("endpoint-only"), "{moved}");
+        assert!(moved.contains("\r\nwebhook-signature: v1,mac"), "{moved}");
+        assert!(
+            moved.contains("\r\ncontent-type: application/json"),
+            "{moved}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_redirect_within_the_endpoints_origin_keeps_its_headers() {
+        let endpoint = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", endpoint.local_addr().unwrap());
+        let seen = record(
+            endpoint,
+            vec![redirect_to(&format!("{base}/moved")), OK.to_string()],
+        );
+        let outcome = client()
+            .post(
+                &format!("{base}/hook"),
+                configured_headers(),
+                b"{}".to_vec(),
+            )
+            .await;
+        assert!(outcome.succeeded(), "{outcome:?}");
+        let heads = seen.await.unwrap();
+        assert!(heads[1].starts_with("post /moved "), "{heads:?}");
+        assert!(
+            heads[1].contains("\r\nx-custom: endpoint-only"),
+            "{heads:?}"
+        );
+        assert!(
+            heads[1].contains("\r\nauthorization: bearer endpoint-only"),
+            "{heads:?}"
+        );
     }
 }
