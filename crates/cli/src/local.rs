@@ -65,7 +65,12 @@ impl LocalCoordinator {
         Ok(LocalCoordinator {
             addr,
             state: backends.state.clone(),
-            client: reqwest::Client::new(),
+            // The coordinator is in this process, on loopback: a proxy from the
+            // environment could only get in the way.
+            client: reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .context("cannot set up the HTTP client")?,
             stop,
             server,
         })

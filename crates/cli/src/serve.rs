@@ -11,6 +11,7 @@ use std::sync::Arc;
 use clap::Args;
 use crawler_coordinator::auth::AuthMode;
 use crawler_coordinator::AppState;
+use crawler_core::redact::redacted_url;
 use crawler_runtime::{shutdown_signal, BackendChoice, Embedded, EmbeddedOptions, Roles, Services};
 
 #[derive(Args, Debug)]
@@ -33,8 +34,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let choice = if distributed_requested() {
         tracing::info!(
             "using RabbitMQ at {} and Redis at {}",
-            config.amqp_url,
-            config.redis_url
+            redacted_url(&config.amqp_url),
+            redacted_url(&config.redis_url)
         );
         BackendChoice::Distributed
     } else {

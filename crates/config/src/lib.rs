@@ -256,9 +256,11 @@ impl Settings {
             .map(str::trim)
             .filter(|e| !e.is_empty())
         {
-            let (country, proxy) = entry
-                .split_once('=')
-                .ok_or_else(|| invalid("proxies", format!("`{entry}` is not country=url")))?;
+            let (country, proxy) = entry.split_once('=').ok_or_else(|| {
+                // The entry may be a bare proxy URL, password and all.
+                let shown = crawler_core::redact::redacted_url(entry);
+                invalid("proxies", format!("`{shown}` is not country=url"))
+            })?;
             map.insert(
                 country.trim().to_ascii_lowercase(),
                 proxy.trim().to_string(),

@@ -17,6 +17,7 @@ pub mod job;
 pub mod kinds;
 pub mod messages;
 pub mod names;
+pub mod redact;
 pub mod results;
 pub mod retry;
 pub mod tenant;

@@ -4,7 +4,9 @@
 //! checked against the private-network rule before it is requested: the IP-literal check
 //! here, and [`PublicOnlyResolver`] at connect time for names (which also defeats DNS
 //! rebinding). Every hop re-sends the same signed body with a POST: a webhook without its
-//! body is useless, and the signature stays valid because it does not cover the URL.
+//! body is useless, and the signature stays valid because it does not cover the URL. A hop
+//! to another origin (scheme, host and port) than the endpoint's gets only the headers
+//! that [`crosses_origins`]: an endpoint's custom headers and credentials stay with it.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,6 +17,7 @@ use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
 use reqwest::StatusCode;
 use url::Url;
 
+use crate::headers::crosses_origins;
 use crate::schedule::parse_retry_after;
 
 /// Redirect hops followed before an attempt fails.
@@ -66,7 +69,10 @@ pub struct WebhookClient {
 
 impl WebhookClient {
     pub fn new(timeout: Duration, allow_private: bool) -> Result<Self, ClientBuildError> {
+        // No proxy from the environment (`HTTP_PROXY` and the like): webhooks carry secrets,
+        // and through a proxy the resolver's private-network guard would not run.
         let mut builder = reqwest::Client::builder()
+            .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .timeout(timeout);
@@ -124,15 +130,22 @@ impl WebhookClient {
     ) -> Result<AttemptOutcome, TransportError> {
         let mut target =
             Url::parse(url).map_err(|e| TransportError::plain(format!("invalid_url: {e}")))?;
+        let endpoint_origin = target.origin();
+        let elsewhere = cross_origin_headers(&headers);
         // `Bytes` makes each hop's copy of the body a reference count, not a copy.
         let body = Bytes::from(body);
         for _hop in 0..=MAX_REDIRECTS {
             check_ip_literal(&target, self.allow_private)
                 .map_err(|e| TransportError::plain(e.to_string()))?;
+            let hop_headers = if target.origin() == endpoint_origin {
+                headers.clone()
+            } else {
+                elsewhere.clone()
+            };
             let mut request = self
                 .http
                 .post(target.clone())
-                .headers(headers.clone())
+                .headers(hop_headers)
                 .body(body.clone());
             // The client's own timeout would otherwise cut a longer one short.
             if let Some(timeout) = timeout {
@@ -190,6 +203,17 @@ async fn excerpt(response: &mut reqwest::Response) -> Option<String> {
     }
     kept.truncate(ANSWER_EXCERPT_BYTES);
     Some(String::from_utf8_lossy(&kept).into_owned())
+}
+
+/// The headers of a hop to another origin than the endpoint's.
+fn cross_origin_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut kept = HeaderMap::new();
+    for (name, value) in headers {
+        if crosses_origins(name) {
+            kept.append(name.clone(), value.clone());
+        }
+    }
+    kept
 }
 
 fn redirect_target(current: &Url, headers: &HeaderMap) -> Option<Url> {
@@ -271,62 +295,4 @@ fn is_refused_or_reset(error: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::TcpListener;
-
-    use super::*;
-
-    /// Serves one connection with `answer`: reads the request, then writes `answer` (or
-    /// closes at once when it is empty) and closes.
-    async fn serve_once(answer: Vec<u8>) -> String {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        tokio::spawn(async move {
-            let (mut stream, _) = listener.accept().await.unwrap();
-            let mut buf = [0u8; 4096];
-            let _ = stream.read(&mut buf).await;
-            if !answer.is_empty() {
-                let _ = stream.write_all(&answer).await;
-            }
-        });
-        url
-    }
-
-    fn client() -> WebhookClient {
-        WebhookClient::new(Duration::from_secs(5), true).unwrap()
-    }
-
-    #[tokio::test]
-    async fn keeps_the_first_kilobyte_of_the_answer() {
-        let body = "e".repeat(5_000);
-        let answer = format!(
-            "HTTP/1.1 500 Internal Server Error\r\ncontent-length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        let url = serve_once(answer.into_bytes()).await;
-        let outcome = client().post(&url, HeaderMap::new(), b"{}".to_vec()).await;
-        assert_eq!(outcome.status, Some(500));
-        assert_eq!(outcome.error.as_deref(), Some("http_500"));
-        assert!(!outcome.connection_failed);
-        assert_eq!(
-            outcome.answer_excerpt,
-            Some("e".repeat(ANSWER_EXCERPT_BYTES))
-        );
-    }
-
-    #[tokio::test]
-    async fn a_connection_closed_without_an_answer_or_refused_is_a_connection_failure() {
-        let url = serve_once(Vec::new()).await;
-        let closed = client().post(&url, HeaderMap::new(), b"{}".to_vec()).await;
-        assert!(closed.connection_failed, "{closed:?}");
-        assert_eq!(closed.status, None);
-
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        drop(listener);
-        let refused = client().post(&url, HeaderMap::new(), b"{}".to_vec()).await;
-        assert!(refused.connection_failed, "{refused:?}");
-        assert!(refused.error.unwrap().starts_with("connection_error"));
-    }
-}
+mod tests;

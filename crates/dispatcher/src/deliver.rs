@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crawler_core::redact::redacted_url;
 use crawler_core::time::now_ms;
 use crawler_core::{EventEnvelope, EventKind, WebhookEvent};
 use crawler_queue::typed::EventsQueue;
@@ -192,7 +193,7 @@ impl EventHandler {
             .record_endpoint_failure(&target.endpoint, &attempt, self.config.disable_after)
             .await?;
         if health.disabled {
-            tracing::warn!(endpoint = %target.endpoint, url = %target.url, failures = health.consecutive_failures, "webhook endpoint disabled");
+            tracing::warn!(endpoint = %target.endpoint, url = %redacted_url(&target.url), failures = health.consecutive_failures, "webhook endpoint disabled");
         }
         let made = TriesMade {
             attempts: envelope.attempt,

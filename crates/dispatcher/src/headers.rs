@@ -5,6 +5,13 @@
 //! signing scheme's, the job id, and the body encoding's), so an endpoint can never
 //! replace the signature, its timestamp, the event id, the content type or the job id
 //! that receivers rely on.
+//!
+//! Only the dispatcher's own headers that carry no credential follow a redirect to another
+//! origin ([`crosses_origins`]): an endpoint's custom headers are often an `Authorization`
+//! meant for its host alone, and a profile's endpoint headers may hold the secret itself
+//! (`scrapfly`'s `X-Scrapfly-Webhook-Secret`). The Standard Webhooks signature does travel:
+//! it is an HMAC of the very body the new origin receives and reveals nothing of the secret,
+//! so a receiver that moved hosts can still verify what it gets.
 
 use std::collections::BTreeMap;
 
@@ -40,6 +47,21 @@ fn is_reserved(name: &HeaderName, signing: SigningScheme) -> bool {
                 | "host"
                 | "x-crawler-job-id"
         )
+}
+
+/// Whether a header is sent on a redirect hop to an origin other than the endpoint's.
+/// An allowlist, so that a header a new profile adds stays with its endpoint by default.
+pub fn crosses_origins(name: &HeaderName) -> bool {
+    matches!(
+        name.as_str(),
+        "content-type"
+            | "content-encoding"
+            | "user-agent"
+            | "x-crawler-job-id"
+            | "webhook-id"
+            | "webhook-timestamp"
+            | "webhook-signature"
+    )
 }
 
 /// What the dispatcher adds to one attempt's request.

@@ -74,11 +74,14 @@ impl Cluster {
             ("CRAWLER_HTTP_ADDR".into(), "127.0.0.1:0".into()),
             ("CRAWLER_NAMESPACE".into(), namespace.clone()),
         ];
+        if let Deployment::Distributed { .. } = deployment {
+            services::require_services().await;
+            env.extend(services::role_env(&namespace));
+        }
+        // Last, so that a test's own settings win (its own broker URL, say).
         env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.clone())));
         let (coordinator, workers, dispatchers) = match deployment {
             Deployment::Distributed { workers } => {
-                services::require_services().await;
-                env.extend(services::role_env(&namespace));
                 let coordinator = RoleProcess::spawn("coordinator", &binaries.coordinator, &env);
                 let workers = (0..workers)
                     .map(|n| {
@@ -113,7 +116,11 @@ impl Cluster {
             workers,
             dispatchers,
             schedulers: Vec::new(),
-            client: reqwest::Client::new(),
+            // Tests may give the roles a proxy in their environment; the API is on loopback.
+            client: reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .expect("an HTTP client"),
         };
         cluster.wait_ready().await;
         cluster

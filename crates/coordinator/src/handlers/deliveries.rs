@@ -99,10 +99,33 @@ pub async fn page_body(
             .map_err(|e| ApiError::from(StoreError::Corrupt(e.to_string())))?,
         (None, None) => Vec::new(),
     };
-    let content_type = stored
-        .content_type
-        .unwrap_or_else(|| "application/octet-stream".to_string());
-    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
+    Ok((stored_body_headers(stored.content_type), bytes).into_response())
+}
+
+/// The headers of a stored page body. The body is the crawled site's, served from the
+/// API's origin: sent as the site's HTML it would run the site's scripts with the API's
+/// cookies and origin. So it is a download that no browser renders or sniffs, with the
+/// site's own content type kept in `X-Original-Content-Type` for clients that want it.
+fn stored_body_headers(original: Option<String>) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    let fixed = [
+        (header::CONTENT_TYPE, "application/octet-stream"),
+        (header::CONTENT_DISPOSITION, "attachment"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::CONTENT_SECURITY_POLICY, "sandbox"),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, header::HeaderValue::from_static(value));
+    }
+    // A stored type that is not a valid header value (never, as it came from a header) is
+    // left out rather than failing the download.
+    if let Some(Ok(original)) = original.map(header::HeaderValue::try_from) {
+        headers.insert(
+            header::HeaderName::from_static("x-original-content-type"),
+            original,
+        );
+    }
+    headers
 }
 
 #[derive(Deserialize)]

@@ -8,6 +8,7 @@
 //! - `politeness`, `edge_cases`: what a crawled site sees, with two fetcher workers;
 //! - `webhooks`: delivery by the dispatcher, signed, retried and dead-lettered, its log,
 //!   redelivery and flow control;
+//! - `outbound`: no proxy from the environment, no secret in any log;
 //! - `plain_receivers`: a 500-page crawl into a one-thread receiver with a backlog of 5;
 //! - `profiles`: receivers written from HasData's and WebScraper.io's documentation, body
 //!   encodings, results downloads, continuations and purges, on both deployments;
@@ -53,6 +54,7 @@ mod citizen;
 mod cli;
 mod crawl;
 mod edge_cases;
+mod outbound;
 mod plain_receivers;
 mod politeness;
 mod profiles;

@@ -349,7 +349,13 @@ async fn large_bodies_are_left_out_with_a_link_and_thin_payloads_carry_none() {
         "{link}"
     );
     let fetched = h.http.get(link).send().await.unwrap();
-    assert_eq!(fetched.headers()["content-type"], "text/html");
+    // The site's HTML is a download on the API's origin, never a page a browser renders.
+    let served = fetched.headers();
+    assert_eq!(served["content-type"], "application/octet-stream");
+    assert_eq!(served["x-original-content-type"], "text/html");
+    assert_eq!(served["content-disposition"], "attachment");
+    assert_eq!(served["x-content-type-options"], "nosniff");
+    assert_eq!(served["content-security-policy"], "sandbox");
     assert_eq!(fetched.text().await.unwrap(), big);
 
     let thin = by_url("http://site.test/thin");

@@ -101,15 +101,21 @@ impl HttpFetcher {
                 // Through a proxy the resolver only ever sees the proxy's own name, which the
                 // operator chose and which may well be private, so the guard moves to a
                 // lookup of each hop's host before it is requested (see `check_hop`).
-                let proxy = reqwest::Proxy::all(proxy.as_str())
-                    .map_err(|e| FetchError::InvalidRequest(format!("proxy `{proxy}`: {e}")))?;
+                let proxy = reqwest::Proxy::all(proxy.as_str()).map_err(|e| {
+                    let shown = crawler_core::redact::redacted_url(proxy);
+                    FetchError::InvalidRequest(format!("proxy `{shown}`: {e}"))
+                })?;
                 builder = builder.proxy(proxy);
             }
+            // reqwest would otherwise send through `HTTP_PROXY`, `HTTPS_PROXY` or
+            // `ALL_PROXY` from the environment: a proxy nobody configured, which sees every
+            // page and through which the resolver's private-network guard never runs.
             None if !config.allow_private_networks => {
-                builder =
-                    builder.dns_resolver(Arc::new(crawler_netguard::PublicOnlyResolver::new()));
+                builder = builder
+                    .no_proxy()
+                    .dns_resolver(Arc::new(crawler_netguard::PublicOnlyResolver::new()));
             }
-            None => {}
+            None => builder = builder.no_proxy(),
         }
         let client = builder
             .build()

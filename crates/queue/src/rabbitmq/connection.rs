@@ -21,9 +21,9 @@ use tokio::time::Instant;
 use tracing::{debug, warn};
 
 use super::topology::QueueSpec;
-use super::url::without_password;
 use super::RabbitOptions;
 use crate::QueueError;
+use crawler_core::redact::redacted_url;
 
 /// Heartbeats let a silently dead connection (a network partition, a frozen broker) be
 /// noticed within about twice this many seconds, instead of the broker's default minute.
@@ -71,7 +71,7 @@ pub(crate) struct ConnectionManager {
 
 impl ConnectionManager {
     pub(crate) fn new(url: &str, options: RabbitOptions) -> Result<Self, QueueError> {
-        let display_url = without_password(url);
+        let display_url = redacted_url(url);
         let mut uri: AMQPUri = url.parse().map_err(|error| {
             QueueError::Refused(format!("invalid AMQP URL {display_url}: {error}"))
         })?;

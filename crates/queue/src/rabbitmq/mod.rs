@@ -21,7 +21,6 @@ mod connection;
 mod consumer;
 mod options;
 mod topology;
-mod url;
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
