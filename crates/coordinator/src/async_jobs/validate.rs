@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::request::AsyncRequest;
 use crate::error::ApiError;
-use crate::validate::{api_params, callback, endpoint, fields, meta, Rules, MAX_TIMEOUT_SEC};
+use crate::validate::{api_params, callback, endpoint, fields, Rules, MAX_TIMEOUT_SEC};
 
 /// The profile of an async job's callbacks (crates/dispatcher/src/profiles/).
 pub const CALLBACK_PROFILE: &str = "scraperapi_async";
@@ -110,7 +110,7 @@ fn async_spec(
         crawl_budget: None,
         api_params: params,
         callback,
-        meta: meta::meta(request.meta.as_ref())?,
+        meta: request.meta.clone().unwrap_or(Value::Null),
         timeout_sec: timeout_sec(request.timeout_sec.as_ref(), limits.default_timeout_sec)?,
         scope: Scope::Host,
         follow_nofollow: false,

@@ -8,7 +8,6 @@ pub(crate) mod callback;
 mod delivery;
 pub mod endpoint;
 pub(crate) mod fields;
-pub(crate) mod meta;
 pub mod schedule;
 pub mod strict;
 #[cfg(test)]
@@ -22,7 +21,6 @@ use serde_json::Value;
 
 pub use callback::generate_secret;
 pub use fields::REGEX_SIZE_LIMIT;
-pub use meta::{MAX_META_BYTES, MAX_META_DEPTH};
 
 use crate::error::ApiError;
 use crate::request::CrawlRequest;
@@ -115,7 +113,7 @@ pub fn job_spec(request: &CrawlRequest, rules: &Rules, plan: Plan) -> Result<Job
         webhook_name,
         // The caller's tenant is the submitter's to set (`handlers::submit`).
         tenant: Default::default(),
-        meta: meta::meta(request.meta.as_ref())?,
+        meta: request.meta.clone().unwrap_or(Value::Null),
         timeout_sec: timeout_sec(request, rules)?,
         scope: scope(request)?,
         follow_nofollow: flag("follow_nofollow", &request.follow_nofollow, false)?,

@@ -4,7 +4,6 @@ mod api_params;
 mod callback;
 mod endpoint;
 mod job;
-mod meta;
 mod profiles;
 mod schedule;
 mod strict;
