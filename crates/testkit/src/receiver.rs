@@ -32,6 +32,9 @@ pub enum Behaviour {
     Slow(Duration),
     /// 500 to every request whose body's `event` is this one, 200 to the others.
     FailEvent(&'static str),
+    /// 500 to the first request of every other webhook-id (chosen by a hash of the id, so
+    /// about half of them), then 200.
+    FailFirstOfHalf,
 }
 
 /// One request the receiver got.
@@ -78,6 +81,8 @@ pub struct Receiver {
     pub addr: SocketAddr,
     shared: Shared,
     server: tokio::task::JoinHandle<()>,
+    /// Stops the server gracefully (closing its idle keep-alive connections too).
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl Receiver {
@@ -98,17 +103,38 @@ impl Receiver {
             in_flight: 0,
             max_in_flight: 0,
         }));
-        let app = axum::Router::new()
-            .fallback(receive)
-            .with_state(shared.clone());
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let (server, shutdown) = serve(listener, shared.clone());
         Receiver {
             addr,
             shared,
             server,
+            shutdown: Some(shutdown),
         }
+    }
+
+    /// Takes the receiver off the network: from now on a connection to its address is
+    /// refused, as when a receiver's host is down. What it recorded is kept.
+    pub async fn go_down(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        // A request still being answered holds the graceful shutdown; do not wait for it.
+        if tokio::time::timeout(Duration::from_secs(5), &mut self.server)
+            .await
+            .is_err()
+        {
+            self.server.abort();
+        }
+    }
+
+    /// Serves again on the same address after [`Receiver::go_down`].
+    pub async fn come_back(&mut self) {
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .expect("bind the receiver's address again");
+        let (server, shutdown) = serve(listener, self.shared.clone());
+        self.server = server;
+        self.shutdown = Some(shutdown);
     }
 
     pub fn url(&self) -> String {
@@ -184,6 +210,32 @@ impl Receiver {
     }
 }
 
+fn serve(
+    listener: tokio::net::TcpListener,
+    shared: Shared,
+) -> (
+    tokio::task::JoinHandle<()>,
+    tokio::sync::oneshot::Sender<()>,
+) {
+    let app = axum::Router::new().fallback(receive).with_state(shared);
+    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    (server, shutdown)
+}
+
+/// FNV-1a: a hash that is the same in every run, so a test's choice of ids is repeatable.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// Counts a request in flight until it is dropped (also when a hanging answer is cut off).
 struct InFlight(Shared);
 
@@ -233,6 +285,8 @@ async fn receive(
             Behaviour::Slow(pause) => (200, Some(pause)),
             Behaviour::FailEvent(kind) if event() == kind => (500, None),
             Behaviour::FailEvent(_) => (200, None),
+            Behaviour::FailFirstOfHalf if attempt == 1 && fnv1a(&id).is_multiple_of(2) => (500, None),
+            Behaviour::FailFirstOfHalf => (200, None),
         };
         inner.received.push(Received {
             headers,

@@ -23,7 +23,7 @@ fn services_script() -> PathBuf {
 }
 
 /// Runs `scripts/services <action> <seconds>` on a blocking thread.
-async fn restart(action: &'static str, seconds: u32) {
+pub(crate) async fn restart(action: &'static str, seconds: u32) {
     let status = tokio::task::spawn_blocking(move || {
         Command::new("bash")
             .arg(services_script())
