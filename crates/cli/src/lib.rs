@@ -9,6 +9,7 @@
 pub mod client;
 pub mod crawl;
 mod demo;
+pub mod keys;
 mod local;
 mod output;
 pub mod progress;

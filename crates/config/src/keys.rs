@@ -1,13 +1,36 @@
 //! API keys, their plans and their tenants, from `CRAWLER_API_KEYS`.
 //!
-//! Each comma-separated entry is `key[:plan[:project[:env]]]`: the plan is `free` or
+//! Each comma-separated entry is `secret[:plan[:project[:env]]]`: the plan is `free` or
 //! `paid` (default `paid`), the project defaults to `default` and the environment to
 //! `live`. Keys of the same project and environment share that tenant's webhook
 //! endpoints; jobs stay the key's own.
+//!
+//! The secret is best given as `sha256hmac:<hex>`, the HMAC-SHA256 of the key under the
+//! server's `api_key_pepper` (what `crawler keys new` prints), so the configuration never
+//! holds a usable key. A plain key is accepted too, for development, and is replaced by its
+//! digest as soon as the settings are loaded ([`ApiKeys::seal`]). A presented key is
+//! compared with every entry in constant time, so the answer's timing tells nothing about
+//! how close a guess was.
 
 use crawler_core::tenant::{DEFAULT_ENV, DEFAULT_PROJECT, MAX_TENANT_PART_LEN};
 use crawler_core::Tenant;
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Deserializer};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+/// The prefix of a digest entry.
+pub const DIGEST_PREFIX: &str = "sha256hmac:";
+
+/// Keys documented as examples: a deployment configured with one of them would be open to
+/// anyone who read the docs, so the settings refuse them unless `demo` is set.
+pub const PLACEHOLDER_KEYS: [&str; 5] = [
+    "change-me",
+    "changeme",
+    "replace-me",
+    "your-api-key",
+    "secret",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Plan {
@@ -15,9 +38,36 @@ pub enum Plan {
     Paid,
 }
 
+impl Plan {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Plan::Free => "free",
+            Plan::Paid => "paid",
+        }
+    }
+}
+
+/// What an entry holds of its key.
+#[derive(Clone, PartialEq, Eq)]
+enum Secret {
+    /// A plain key, until [`ApiKeys::seal`] replaces it by its digest.
+    Plain(String),
+    Digest([u8; 32]),
+}
+
+impl std::fmt::Debug for Secret {
+    /// Never prints a key, so a logged or panicking `Settings` leaks none.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Secret::Plain(_) => f.write_str("Plain(<redacted>)"),
+            Secret::Digest(_) => f.write_str("Digest(<redacted>)"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKey {
-    pub key: String,
+    secret: Secret,
     pub plan: Plan,
     /// The project and environment the key belongs to.
     pub tenant: Tenant,
@@ -25,6 +75,27 @@ pub struct ApiKey {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ApiKeys(Vec<ApiKey>);
+
+/// The HMAC-SHA256 of `key` under `pepper`.
+pub fn key_digest(pepper: &str, key: &str) -> [u8; 32] {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(pepper.as_bytes()).expect("HMAC takes keys of any size");
+    mac.update(key.as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
+/// The configuration entry for `key` under `pepper`: `sha256hmac:<hex>:plan[:project:env]`.
+pub fn digest_entry(pepper: &str, key: &str, plan: Plan, tenant: &Tenant) -> String {
+    let mut entry = format!(
+        "{DIGEST_PREFIX}{}:{}",
+        hex::encode(key_digest(pepper, key)),
+        plan.as_str()
+    );
+    if !tenant.is_default() {
+        entry.push_str(&format!(":{}:{}", tenant.project, tenant.env));
+    }
+    entry
+}
 
 impl ApiKeys {
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -37,22 +108,66 @@ impl ApiKeys {
         Ok(ApiKeys(keys))
     }
 
-    pub fn lookup(&self, key: &str) -> Option<&ApiKey> {
-        self.0.iter().find(|k| k.key == key)
+    /// The entry whose key is `presented`. Every entry is compared, each in constant time,
+    /// whether or not an earlier one matched.
+    pub fn lookup(&self, presented: &str, pepper: &str) -> Option<&ApiKey> {
+        let digest = key_digest(pepper, presented);
+        let mut found = None;
+        for entry in &self.0 {
+            let expected = match &entry.secret {
+                Secret::Digest(expected) => *expected,
+                Secret::Plain(key) => key_digest(pepper, key),
+            };
+            if bool::from(expected.ct_eq(&digest)) {
+                found = found.or(Some(entry));
+            }
+        }
+        found
+    }
+
+    /// Replaces every plain key by its digest under `pepper`, so no key stays in memory.
+    pub fn seal(&mut self, pepper: &str) {
+        for entry in &mut self.0 {
+            if let Secret::Plain(key) = &entry.secret {
+                entry.secret = Secret::Digest(key_digest(pepper, key));
+            }
+        }
     }
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// Whether any entry is a digest (which only its pepper can match).
+    pub fn has_digests(&self) -> bool {
+        self.0.iter().any(|k| matches!(k.secret, Secret::Digest(_)))
+    }
+
+    /// The first plain key that is a documented placeholder.
+    pub fn placeholder(&self) -> Option<&'static str> {
+        self.0.iter().find_map(|k| match &k.secret {
+            Secret::Plain(key) => PLACEHOLDER_KEYS.iter().copied().find(|p| p == key),
+            Secret::Digest(_) => None,
+        })
+    }
 }
 
-/// One `key[:plan[:project[:env]]]` entry.
+/// One `secret[:plan[:project[:env]]]` entry.
 fn parse_entry(entry: &str) -> Result<ApiKey, String> {
-    let mut parts = entry.split(':');
-    let key = parts.next().unwrap_or_default();
-    if key.is_empty() {
-        return Err("an API key is empty".into());
-    }
+    let (secret, rest) = match entry.strip_prefix(DIGEST_PREFIX) {
+        Some(digest) => {
+            let (hex_digest, rest) = digest.split_once(':').unwrap_or((digest, ""));
+            (parse_digest(hex_digest)?, rest)
+        }
+        None => {
+            let (key, rest) = entry.split_once(':').unwrap_or((entry, ""));
+            if key.is_empty() {
+                return Err("an API key is empty".into());
+            }
+            (Secret::Plain(key.to_string()), rest)
+        }
+    };
+    let mut parts = rest.split(':').filter(|_| !rest.is_empty());
     let plan = match parts.next() {
         None | Some("paid") => Plan::Paid,
         Some("free") => Plan::Free,
@@ -64,10 +179,19 @@ fn parse_entry(entry: &str) -> Result<ApiKey, String> {
         return Err("an API key entry has more than key:plan:project:env".into());
     }
     Ok(ApiKey {
-        key: key.to_string(),
+        secret,
         plan,
         tenant: Tenant::new(project, env),
     })
+}
+
+fn parse_digest(text: &str) -> Result<Secret, String> {
+    let bytes = hex::decode(text)
+        .map_err(|_| format!("`{DIGEST_PREFIX}` must be followed by 64 hex digits"))?;
+    let digest: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| format!("`{DIGEST_PREFIX}` must be followed by 64 hex digits"))?;
+    Ok(Secret::Digest(digest))
 }
 
 fn tenant_part<'a>(what: &str, value: &'a str) -> Result<&'a str, String> {
@@ -86,37 +210,4 @@ pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ApiKeys, D:
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_part_after_the_key_has_a_default() {
-        let keys = ApiKeys::parse("a, b:free, c:paid:shop, d:free:shop:test").unwrap();
-        let of = |k: &str| keys.lookup(k).unwrap().clone();
-        assert_eq!(
-            (of("a").plan, of("a").tenant),
-            (Plan::Paid, Tenant::default())
-        );
-        assert_eq!(of("b").plan, Plan::Free);
-        assert!(of("b").tenant.is_default());
-        assert_eq!(of("c").tenant, Tenant::new("shop", "live"));
-        assert_eq!(
-            (of("d").plan, of("d").tenant),
-            (Plan::Free, Tenant::new("shop", "test"))
-        );
-    }
-
-    #[test]
-    fn bad_entries_are_refused_with_the_reason() {
-        for (text, reason) in [
-            (":paid", "empty"),
-            ("k:gold", "unknown plan"),
-            ("k:paid:my shop", "invalid project"),
-            ("k:paid:shop:", "invalid environment"),
-            ("k:paid:shop:live:extra", "more than"),
-        ] {
-            let error = ApiKeys::parse(text).unwrap_err();
-            assert!(error.contains(reason), "{text}: {error}");
-        }
-    }
-}
+mod tests;

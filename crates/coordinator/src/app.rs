@@ -75,16 +75,22 @@ impl AppState {
         }
     }
 
-    /// Who is calling, by the key in the header or the query string.
+    /// Who is calling, by the key in the headers or the query string.
     pub(crate) fn caller(
         &self,
         headers: &HeaderMap,
         query: &HashMap<String, String>,
     ) -> Result<Caller, ApiError> {
+        self.authenticate(auth::key_from_parts(headers, query))
+    }
+
+    /// Who presented `key` (found in the headers, the query string or a body field).
+    pub(crate) fn authenticate(&self, key: Option<&str>) -> Result<Caller, ApiError> {
         auth::authenticate(
             &self.auth,
             &self.settings.api_keys,
-            auth::key_from_parts(headers, query),
+            &self.settings.api_key_pepper,
+            key,
         )
     }
 

@@ -9,6 +9,7 @@ use axum::routing::{get, post};
 use axum::{middleware, Router};
 
 use crate::app::AppState;
+use crate::auth;
 use crate::error::ApiError;
 use crate::handlers::{
     async_jobs, continuation, deliveries, delivery_log, health, jobs, results, schedules, submit,
@@ -47,6 +48,7 @@ pub fn router_over(state: Arc<AppState>) -> Router {
         })
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(auth::refuse_query_keys))
         .layer(middleware::from_fn(metrics::count_requests))
 }
 

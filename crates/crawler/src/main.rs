@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use crawler_cli::{client, crawl, serve, sink};
+use crawler_cli::{client, crawl, keys, serve, sink};
 
 #[derive(Parser)]
 #[command(
@@ -26,6 +26,9 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Receive webhooks locally, verify their signatures and print them.
     Sink(sink::SinkArgs),
+    /// Make API keys for a coordinator's configuration.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     #[command(flatten)]
     Client(client::ClientCommand),
 }
@@ -42,6 +45,7 @@ async fn main() -> ExitCode {
         Command::Sink(args) => sink::run(args, None, crawler_runtime::shutdown_signal())
             .await
             .map(|()| ExitCode::SUCCESS),
+        Command::Keys(command) => keys::run(command),
         Command::Client(command) => client::run(command).await,
     };
     match outcome {

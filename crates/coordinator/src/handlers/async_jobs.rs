@@ -88,12 +88,12 @@ async fn submit(
     let query = query_map(query);
     // A key in the header or the query string is checked before the body is read.
     let early = auth::key_from_parts(headers, &query)
-        .map(|key| auth::authenticate(&app.auth, &app.settings.api_keys, Some(key)))
+        .map(|key| app.authenticate(Some(key)))
         .transpose()?;
     let request = parse_body(app, body)?;
     let caller: Caller = match early {
         Some(caller) => caller,
-        None => auth::authenticate(&app.auth, &app.settings.api_keys, request.body_api_key())?,
+        None => app.authenticate(request.body_api_key())?,
     };
     let limits = AsyncRules::new(&app.settings, &app.public_base_url);
     let started = std::time::Instant::now();

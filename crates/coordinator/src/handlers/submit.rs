@@ -63,17 +63,13 @@ async fn accept(
     // so a bad key gets its 401 whatever the body holds.
     let outer_key = auth::key_from_parts(headers, &query);
     let early_caller = match outer_key {
-        Some(key) => Some(auth::authenticate(
-            &app.auth,
-            &app.settings.api_keys,
-            Some(key),
-        )?),
+        Some(key) => Some(app.authenticate(Some(key))?),
         None => None,
     };
     let request = parse_body(body)?;
     let caller: Caller = match early_caller {
         Some(caller) => caller,
-        None => auth::authenticate(&app.auth, &app.settings.api_keys, request.body_api_key())?,
+        None => app.authenticate(request.body_api_key())?,
     };
 
     let now = crawler_core::time::now_ms();

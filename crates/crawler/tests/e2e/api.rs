@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 // The cases live in api/, one file per concern.
 mod access;
+mod keys;
 mod operations;
 mod strict;
 mod submit;
@@ -30,7 +31,15 @@ struct Api {
 }
 
 async fn start(namespace: &str, allow_private: bool) -> Api {
-    services::require_services().await;
+    start_with(namespace, allow_private, &[]).await
+}
+
+/// The environment of a test coordinator, with `extra` settings on top.
+fn coordinator_env(
+    namespace: &str,
+    allow_private: bool,
+    extra: &[(&str, String)],
+) -> Vec<(String, String)> {
     let mut env = services::role_env(namespace);
     env.extend([
         ("CRAWLER_HTTP_ADDR".to_string(), "127.0.0.1:0".to_string()),
@@ -43,6 +52,13 @@ async fn start(namespace: &str, allow_private: bool) -> Api {
             allow_private.to_string(),
         ),
     ]);
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    env
+}
+
+async fn start_with(namespace: &str, allow_private: bool, extra: &[(&str, String)]) -> Api {
+    services::require_services().await;
+    let env = coordinator_env(namespace, allow_private, extra);
     let (process, addr): (RoleProcess, SocketAddr) =
         RoleProcess::spawn_listening("coordinator", env!("CARGO_BIN_EXE_coordinator"), &env).await;
     Api {

@@ -20,29 +20,44 @@ async fn keys_are_required_and_jobs_are_private_to_their_key() {
     let (status, _) = read(api.client.get(&url).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
-    // The key in the header, each body spelling, and the query string.
+    // The key in the header, as a bearer token, in each body spelling, and in the query
+    // string of ScraperAPI's path (its clients put it there).
     let by_header = api.submit_ok(PAID_KEY, body.clone()).await;
+    let bearer = api
+        .client
+        .post(&url)
+        .bearer_auth(PAID_KEY)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let (status, answer) = read(bearer).await;
+    assert_eq!(status, StatusCode::CREATED, "bearer: {answer}");
     for field in ["api_key", "apiKey"] {
         let mut keyed = body.clone();
         keyed[field] = json!(PAID_KEY);
         let (status, answer) = read(api.client.post(&url).json(&keyed).send().await.unwrap()).await;
         assert_eq!(status, StatusCode::CREATED, "{field}: {answer}");
     }
-    let with_query = format!("{url}?api_key={PAID_KEY}");
-    let (status, answer) = read(
-        api.client
-            .post(&with_query)
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let scraperapi_path = format!("{}/job?api_key={PAID_KEY}", api.base);
+    let sent = api.client.post(&scraperapi_path).json(&body).send().await;
+    let (status, answer) = read(sent.unwrap()).await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");
-    let (status, list) = read(api.client.get(&with_query).send().await.unwrap()).await;
+    // Our own routes refuse a key in the query string, and create nothing.
+    let with_query = format!("{url}?api_key={PAID_KEY}");
+    let sent = api.client.post(&with_query).json(&body).send().await;
+    let (status, answer) = read(sent.unwrap()).await;
+    assert_eq!(
+        (status, answer["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("api_key")),
+        "{answer}"
+    );
+    let (status, _) = read(api.client.get(&with_query).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, list) = api.get("/v1/crawls", PAID_KEY).await;
     assert_eq!(
         (status, list["total"].as_u64()),
-        (StatusCode::OK, Some(4)),
+        (StatusCode::OK, Some(5)),
         "{list}"
     );
 
