@@ -3,6 +3,7 @@
 //! and shared read-only.
 
 mod durations;
+mod key_checks;
 mod keys;
 mod logging;
 
@@ -226,38 +227,6 @@ impl Settings {
         Ok(())
     }
 
-    /// Refuses a documented placeholder as a key or pepper (unless this is a demo), and
-    /// digests without the pepper they were made with.
-    fn check_keys(&self) -> Result<(), ConfigError> {
-        if !self.demo {
-            if let Some(placeholder) = self.api_keys.placeholder() {
-                return Err(invalid(
-                    "api_keys",
-                    format!(
-                        "`{placeholder}` is a documented placeholder, which anyone can guess: \
-                         generate a key with `crawler keys new`, or set demo = true \
-                         (CRAWLER_DEMO=true) for a throwaway demo"
-                    ),
-                ));
-            }
-            if keys::PLACEHOLDER_KEYS.contains(&self.api_key_pepper.as_str()) {
-                return Err(invalid(
-                    "api_key_pepper",
-                    "is a documented placeholder: use a long random value (`crawler keys new` \
-                     prints one), or set demo = true for a throwaway demo",
-                ));
-            }
-        }
-        if self.api_keys.has_digests() && self.api_key_pepper.is_empty() {
-            return Err(invalid(
-                "api_key_pepper",
-                "is empty, but api_keys holds sha256hmac digests, which only the pepper they \
-                 were made with can match",
-            ));
-        }
-        Ok(())
-    }
-
     /// The webhook retry delays, in order.
     pub fn retry_schedule(&self) -> Result<Vec<Duration>, ConfigError> {
         parse_duration_list(&self.webhook_retry_schedule)
@@ -343,44 +312,6 @@ mod tests {
                 Some(Plan::Paid)
             );
             assert!(s.api_keys.lookup("nope", pepper).is_none());
-            Ok(())
-        });
-    }
-
-    #[test]
-    fn placeholder_keys_and_peppers_are_refused_unless_this_is_a_demo() {
-        figment::Jail::expect_with(|jail| {
-            jail.set_env("CRAWLER_API_KEYS", "real-key,change-me:free");
-            let error = Settings::load(None).unwrap_err().to_string();
-            assert!(
-                error.contains("api_keys") && error.contains("change-me"),
-                "{error}"
-            );
-            jail.set_env("CRAWLER_API_KEYS", "real-key");
-            jail.set_env("CRAWLER_API_KEY_PEPPER", "change-me");
-            let error = Settings::load(None).unwrap_err().to_string();
-            assert!(error.contains("api_key_pepper"), "{error}");
-            jail.set_env("CRAWLER_API_KEYS", "change-me");
-            jail.set_env("CRAWLER_DEMO", "true");
-            let s = Settings::load(None).expect("a demo may use the placeholders");
-            assert!(s.api_keys.lookup("change-me", "change-me").is_some());
-            Ok(())
-        });
-    }
-
-    #[test]
-    fn digests_need_the_pepper_they_were_made_with() {
-        figment::Jail::expect_with(|jail| {
-            let entry = keys::digest_entry("pep", "the-key", Plan::Free, &Default::default());
-            jail.set_env("CRAWLER_API_KEYS", &entry);
-            let error = Settings::load(None).unwrap_err().to_string();
-            assert!(error.contains("api_key_pepper"), "{error}");
-            jail.set_env("CRAWLER_API_KEY_PEPPER", "pep");
-            let s = Settings::load(None).expect("loads");
-            assert_eq!(
-                s.api_keys.lookup("the-key", "pep").map(|k| k.plan),
-                Some(Plan::Free)
-            );
             Ok(())
         });
     }

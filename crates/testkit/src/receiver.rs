@@ -285,7 +285,9 @@ async fn receive(
             Behaviour::Slow(pause) => (200, Some(pause)),
             Behaviour::FailEvent(kind) if event() == kind => (500, None),
             Behaviour::FailEvent(_) => (200, None),
-            Behaviour::FailFirstOfHalf if attempt == 1 && fnv1a(&id).is_multiple_of(2) => (500, None),
+            Behaviour::FailFirstOfHalf if attempt == 1 && fnv1a(&id).is_multiple_of(2) => {
+                (500, None)
+            }
             Behaviour::FailFirstOfHalf => (200, None),
         };
         inner.received.push(Received {
