@@ -15,6 +15,7 @@ pub mod deliveries;
 pub mod error;
 mod guard;
 mod handlers;
+mod inbound;
 pub mod launch;
 pub mod metrics;
 pub mod request;

@@ -9,12 +9,13 @@ use axum::routing::{get, post};
 use axum::{middleware, Router};
 
 use crate::app::AppState;
-use crate::auth;
+use crate::auth::{self, AuthMode};
 use crate::error::ApiError;
 use crate::handlers::{
     async_jobs, continuation, deliveries, delivery_log, health, jobs, results, schedules, submit,
     webhooks,
 };
+use crate::inbound;
 use crate::metrics;
 
 /// Largest request body accepted; a job description is a few kilobytes at most.
@@ -30,7 +31,8 @@ pub fn router_over(state: Arc<AppState>) -> Router {
     // Install the recorder before the first request is counted.
     metrics::handle();
     let async_body_limit = state.settings.async_max_body_bytes;
-    Router::new()
+    let open = matches!(state.auth, AuthMode::Open { .. });
+    let api = Router::new()
         .merge(async_job_routes(async_body_limit))
         .merge(crawl_routes())
         .merge(webhook_routes())
@@ -49,7 +51,15 @@ pub fn router_over(state: Arc<AppState>) -> Router {
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(auth::refuse_query_keys))
-        .layer(middleware::from_fn(metrics::count_requests))
+        .layer(middleware::from_fn(inbound::require_json));
+    // Without keys, being on this machine is the only credential: refuse other sites'
+    // pages and rebound host names before anything else runs.
+    let api = if open {
+        api.layer(middleware::from_fn(inbound::local_callers_only))
+    } else {
+        api
+    };
+    api.layer(middleware::from_fn(metrics::count_requests))
 }
 
 type Routes = Router<Arc<AppState>>;

@@ -16,6 +16,7 @@ use tokio::process::{Child, Command};
 mod client;
 mod crawl;
 mod errors;
+mod pages;
 mod sink;
 
 const CRAWLER: &str = env!("CARGO_BIN_EXE_crawler");
