@@ -38,6 +38,17 @@ pub(crate) struct StoredOutcome {
     pub promoted: Vec<FetchTask>,
 }
 
+impl From<StoredOutcome> for crate::RecordedOutcome {
+    fn from(stored: StoredOutcome) -> Self {
+        crate::RecordedOutcome {
+            outcome: stored.outcome,
+            credits: stored.credits,
+            current_cost: stored.current_cost,
+            promoted: stored.promoted,
+        }
+    }
+}
+
 /// The state and reason users see for an ended job.
 ///
 /// A cancel or timeout wins over everything; otherwise URLs left in the overflow list

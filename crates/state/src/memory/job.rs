@@ -258,6 +258,15 @@ impl JobEntry {
         reopened
     }
 
+    /// See `TaskReplays::recorded_effects`.
+    pub fn recorded_effects(&self, url: &str) -> crate::RecordedEffects {
+        crate::RecordedEffects {
+            admitted: self.admissions.get(url).cloned(),
+            outcome: self.outcomes.get(url).cloned().map(Into::into),
+            result: self.results.get(url).cloned(),
+        }
+    }
+
     /// Clears the due summary if it is the one of `round`.
     pub fn summary_sent(&mut self, round: u32) {
         if self.summary_due.is_some_and(|(due, _)| due == round) {
@@ -272,5 +281,6 @@ fn recorded(stored: &StoredOutcome, repeated: bool) -> Recorded {
         current_cost: stored.current_cost,
         promoted: stored.promoted.clone(),
         repeated,
+        outcome: stored.outcome.clone(),
     }
 }
