@@ -287,21 +287,22 @@ pub trait JobData: Send + Sync + 'static {
 /// this one: what a redelivered task republishes before it decides anything.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordedEffects {
-    /// The tasks [`JobLifecycle::admit`] admitted from the URL's links, when it ran for
-    /// this URL (the first call's answer, as a repeated admit would give).
-    pub admitted: Option<Vec<FetchTask>>,
+    /// The tasks the URL brought in, by [`JobLifecycle::admit`] from its links and by its
+    /// outcome's refund, whose own task is not closed yet: the ones a crash before their
+    /// publish would leave without a message. A closed one has done all it will do, so it
+    /// is left out, which keeps a duplicate delivery from replaying a whole subtree.
+    pub open_tasks: Vec<FetchTask>,
     /// The URL's outcome, when [`JobLifecycle::record_outcome`] ran for it.
     pub outcome: Option<RecordedOutcome>,
     /// The page's result ([`JobData::put_result`]), which a crawl stores before the
-    /// outcome: what its page event is rebuilt from.
+    /// outcome: what its page event is rebuilt from. Read only with an outcome.
     pub result: Option<PageResult>,
 }
 
 impl RecordedEffects {
-    /// True when neither the links nor the outcome of the URL were recorded: the task
-    /// has nothing to replay.
+    /// True when the URL has no outcome and no open task to republish: nothing to replay.
     pub fn is_empty(&self) -> bool {
-        self.admitted.is_none() && self.outcome.is_none()
+        self.open_tasks.is_empty() && self.outcome.is_none()
     }
 }
 
@@ -313,8 +314,6 @@ pub struct RecordedOutcome {
     pub credits: u64,
     /// The job's total cost right after this page.
     pub current_cost: u64,
-    /// Tasks the page's refund promoted from the overflow list.
-    pub promoted: Vec<FetchTask>,
 }
 
 /// The read a worker makes before acting on a delivery, so a task redelivered after a

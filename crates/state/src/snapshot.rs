@@ -38,13 +38,13 @@ pub(crate) struct StoredOutcome {
     pub promoted: Vec<FetchTask>,
 }
 
-impl From<StoredOutcome> for crate::RecordedOutcome {
-    fn from(stored: StoredOutcome) -> Self {
+impl StoredOutcome {
+    /// The outcome without its promotions, which a replay republishes with the links.
+    pub fn recorded(&self) -> crate::RecordedOutcome {
         crate::RecordedOutcome {
-            outcome: stored.outcome,
-            credits: stored.credits,
-            current_cost: stored.current_cost,
-            promoted: stored.promoted,
+            outcome: self.outcome.clone(),
+            credits: self.credits,
+            current_cost: self.current_cost,
         }
     }
 }

@@ -260,10 +260,17 @@ impl JobEntry {
 
     /// See `TaskReplays::recorded_effects`.
     pub fn recorded_effects(&self, url: &str) -> crate::RecordedEffects {
+        let stored = self.outcomes.get(url);
+        let admitted = self.admissions.get(url).into_iter().flatten();
+        let promoted = stored.into_iter().flat_map(|stored| &stored.promoted);
         crate::RecordedEffects {
-            admitted: self.admissions.get(url).cloned(),
-            outcome: self.outcomes.get(url).cloned().map(Into::into),
-            result: self.results.get(url).cloned(),
+            open_tasks: admitted
+                .chain(promoted)
+                .filter(|task| !self.closed.contains(&task.url))
+                .cloned()
+                .collect(),
+            outcome: stored.map(StoredOutcome::recorded),
+            result: stored.and_then(|_| self.results.get(url).cloned()),
         }
     }
 

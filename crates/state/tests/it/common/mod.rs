@@ -136,6 +136,7 @@ macro_rules! conformance_suite {
             // Replaying a redelivered task.
             a_url_with_nothing_recorded_has_nothing_to_replay,
             recorded_effects_show_each_step_a_delivery_took,
+            a_result_without_an_outcome_is_not_replayed,
             a_refund_s_promotions_are_there_to_republish,
             a_repeated_record_reports_the_first_outcome,
         );

@@ -46,9 +46,9 @@ pub async fn recorded_effects_show_each_step_a_delivery_took(store: Arc<dyn Stat
         .unwrap();
     let effects = store.recorded_effects(job.job_id, START).await.unwrap();
     assert!(!effects.is_empty());
-    assert_eq!(effects.admitted.as_ref(), Some(&admitted));
+    assert_eq!(effects.open_tasks, admitted);
     assert_eq!(effects.outcome, None);
-    // Only the parent has admissions; a child has nothing recorded yet.
+    // A child has nothing recorded yet.
     assert!(store
         .recorded_effects(job.job_id, &a)
         .await
@@ -63,30 +63,47 @@ pub async fn recorded_effects_show_each_step_a_delivery_took(store: Arc<dyn Stat
         .await
         .unwrap();
     let effects = store.recorded_effects(job.job_id, START).await.unwrap();
-    assert_eq!(urls_of(&effects.admitted.unwrap()), vec![a.clone(), b]);
+    assert_eq!(urls_of(&effects.open_tasks), vec![a.clone(), b.clone()]);
     assert_eq!(
         effects.outcome,
         Some(RecordedOutcome {
             outcome: PageOutcome::Finished,
             credits: 3,
             current_cost: 3,
-            promoted: Vec::new(),
         })
     );
     assert_eq!(effects.result, Some(result));
 
-    // A page that failed without links has an outcome and no admissions.
+    // A page that failed without links has an outcome and nothing to republish.
     let failed = PageOutcome::Failed {
         reason: "http_500".into(),
     };
     store.record_outcome(job.job_id, &a, &failed).await.unwrap();
     let effects = store.recorded_effects(job.job_id, &a).await.unwrap();
-    assert_eq!(effects.admitted, None);
+    assert!(effects.open_tasks.is_empty());
+    assert_eq!(effects.result, None, "no result was stored for it");
     let outcome = effects.outcome.expect("a's outcome");
     assert_eq!(
         (outcome.outcome, outcome.credits, outcome.current_cost),
         (failed, 0, 3)
     );
+
+    // Once a child's task is closed it is not republished any more.
+    assert!(!store.close_task(job.job_id, &a, 1).await.unwrap());
+    let effects = store.recorded_effects(job.job_id, START).await.unwrap();
+    assert_eq!(urls_of(&effects.open_tasks), vec![b]);
+}
+
+pub async fn a_result_without_an_outcome_is_not_replayed(store: Arc<dyn StateStore>) {
+    // The worker stored the result and died before recording the outcome: the page is
+    // decided again, so its stale result is not read.
+    let job = record("owner", None, 1, 1);
+    store.create_job(&job).await.unwrap();
+    let result = finished_result(START, "<p>");
+    store.put_result(job.job_id, &result).await.unwrap();
+    let effects = store.recorded_effects(job.job_id, START).await.unwrap();
+    assert!(effects.is_empty());
+    assert_eq!(effects.result, None);
 }
 
 pub async fn a_refund_s_promotions_are_there_to_republish(store: Arc<dyn StateStore>) {
@@ -102,10 +119,16 @@ pub async fn a_refund_s_promotions_are_there_to_republish(store: Arc<dyn StateSt
         .await
         .unwrap();
     let effects = store.recorded_effects(job.job_id, START).await.unwrap();
-    let outcome = effects.outcome.expect("the start URL's outcome");
-    assert_eq!(outcome.outcome, PageOutcome::Cancelled);
-    assert_eq!(outcome.promoted, vec![task(&job, &b)]);
+    assert_eq!(
+        effects.outcome.map(|recorded| recorded.outcome),
+        Some(PageOutcome::Cancelled)
+    );
+    // The admitted link, then the one the refund promoted.
+    assert_eq!(effects.open_tasks, vec![task(&job, &a), task(&job, &b)]);
     assert_eq!(effects.result, None, "a cancelled page stores no result");
+    assert!(!store.close_task(job.job_id, &b, 1).await.unwrap());
+    let effects = store.recorded_effects(job.job_id, START).await.unwrap();
+    assert_eq!(effects.open_tasks, vec![task(&job, &a)]);
 }
 
 pub async fn a_repeated_record_reports_the_first_outcome(store: Arc<dyn StateStore>) {
