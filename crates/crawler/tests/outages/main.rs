@@ -5,7 +5,9 @@
 //! - `crawl_restarts`: the shared RabbitMQ or Redis restarted mid-crawl;
 //! - `webhooks_restart`: the webhook dispatcher killed mid-schedule and started again;
 //! - `summary_due`: a worker that dies, or whose summary publish fails, right after the
-//!   close that ended the job (fault points armed with `CRAWLER_FAULTS`).
+//!   close that ended the job (fault points armed with `CRAWLER_FAULTS`);
+//! - `replay`: a worker that dies between two steps of a task whose redelivery meets a
+//!   cancelled job, which must still replay what the first delivery recorded.
 //!
 //! A restart of the shared servers would disturb any test beside it, and a killed role
 //! leaves its work for the others to redo under the clock of the test, so these tests run
@@ -15,6 +17,7 @@
 
 mod crawl_faults;
 mod crawl_restarts;
+mod replay;
 mod summary_due;
 mod webhooks_restart;
 
