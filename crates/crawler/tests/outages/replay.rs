@@ -33,10 +33,26 @@ async fn start() -> (TestSite, Receiver, Cluster) {
     (site, receiver, cluster)
 }
 
+/// What changes while no worker runs, between the crash and the redelivery.
+enum Meanwhile {
+    /// The job is cancelled through the API: the redelivery meets a stopping job.
+    Cancel,
+    /// The path answers 404 from now on: a fetch of it would fail.
+    TakeDown(&'static str),
+}
+
 /// Runs a job whose first worker aborts at `point`, cancels the job while no worker
 /// runs, and lets a new worker take the redelivered task. Returns the job, what the
 /// receiver got and the job's status.
 async fn abort_at_then_cancel(point: &str) -> (TestSite, String, Vec<Received>, Value) {
+    abort_at_then(point, Meanwhile::Cancel).await
+}
+
+/// Like [`abort_at_then_cancel`], with `meanwhile` instead of the cancel.
+async fn abort_at_then(
+    point: &str,
+    meanwhile: Meanwhile,
+) -> (TestSite, String, Vec<Received>, Value) {
     let (site, receiver, mut cluster) = start().await;
     cluster.add_worker_with(&[("CRAWLER_FAULTS", format!("{point}=abort"))]);
     let job = submit_whole_site(&cluster, &site, &receiver).await;
@@ -48,7 +64,12 @@ async fn abort_at_then_cancel(point: &str) -> (TestSite, String, Vec<Received>, 
         logs.contains(&format!("fault point {point}: aborting")),
         "the worker died at the fault point; its log:\n{logs}"
     );
-    cluster.cancel(&job).await;
+    match meanwhile {
+        Meanwhile::Cancel => {
+            cluster.cancel(&job).await;
+        }
+        Meanwhile::TakeDown(path) => site.take_down(path),
+    }
 
     cluster.add_worker();
     wait_summary(&receiver, &job, Duration::from_secs(60)).await;
@@ -62,14 +83,20 @@ async fn abort_at_then_cancel(point: &str) -> (TestSite, String, Vec<Received>, 
 /// each completed or failed page and for no other, with the status and cost the summary
 /// gives it, and the counts of the status matching the lists.
 fn assert_every_page_accounted_for(received: &[Received], job: &str, status: &Value) -> Value {
+    let summary = assert_pages_match_summary(received, job, status);
+    assert_eq!(summary["jobState"], "cancelled");
+    assert_eq!(summary["stopReason"], "cancelled");
+    summary
+}
+
+/// [`assert_every_page_accounted_for`] without the end state.
+fn assert_pages_match_summary(received: &[Received], job: &str, status: &Value) -> Value {
     assert_eq!(
         events_of(received, job, "crawl.finished").len(),
         1,
         "summary deliveries"
     );
     let summary = summary_of(received, job);
-    assert_eq!(summary["jobState"], "cancelled");
-    assert_eq!(summary["stopReason"], "cancelled");
     let completed = completed_urls(&summary);
     let failed: BTreeSet<String> = summary["failed"]
         .as_array()
@@ -171,4 +198,30 @@ async fn a_page_whose_event_went_out_before_a_crash_is_not_reported_twice() {
     let deliveries = events_of(&received, &job, "crawl.page");
     assert_eq!(deliveries.len(), 1, "deliveries of the start URL's event");
     assert_eq!(summary["jobCost"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_charged_before_a_crash_keeps_its_status_when_it_is_gone_on_redelivery() {
+    let _serial = crate::one_at_a_time().await;
+    // The start URL was fetched and recorded finished; now it answers 404.
+    let (site, job, received, status) =
+        abort_at_then("worker.after_record", Meanwhile::TakeDown("/")).await;
+    let summary = assert_pages_match_summary(&received, &job, &status);
+    assert_eq!(summary["jobState"], "finished");
+    assert_eq!(summary["stopReason"], "exhausted");
+    let expected: BTreeSet<String> = std::iter::once(site.url("/"))
+        .chain((0..PAGES).map(|i| site.url(&format!("/p/{i}"))))
+        .collect();
+    assert_eq!(completed_urls(&summary), expected, "completed pages");
+    assert_eq!(summary["jobCost"], expected.len());
+    let pages = pages_by_url(&received, &job);
+    let start = &pages[&site.url("/")];
+    assert_eq!(start["status"], "finished", "the recorded status: {start}");
+    assert_eq!(start["response"]["statusCode"], 200);
+    // What was recorded is replayed, not fetched again.
+    assert_eq!(
+        site.hit_counts().get("/"),
+        Some(&1),
+        "requests for the start URL"
+    );
 }
