@@ -91,3 +91,50 @@ fn stored_facts(result: Option<&PageResult>) -> EventFacts {
         result.fail_reason.clone(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::stored_facts;
+    use crawler_core::PageResult;
+
+    fn result(body: Option<&str>, base64: Option<&str>) -> PageResult {
+        PageResult {
+            url: "https://example.com/a".into(),
+            status: "finished".into(),
+            status_code: Some(200),
+            depth: 1,
+            final_url: Some("https://example.com/b".into()),
+            fail_reason: None,
+            body: body.map(str::to_owned),
+            base64_encoded_body: base64.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_replayed_event_carries_the_stored_body_and_final_url() {
+        let (final_url, response, reason) = stored_facts(Some(&result(Some("<p>hi</p>"), None)));
+        assert_eq!(final_url.as_deref(), Some("https://example.com/b"));
+        assert_eq!(reason, None);
+        let response = response.expect("a response");
+        assert_eq!(response.status_code, 200);
+        assert_eq!(response.body.as_deref(), Some("<p>hi</p>"));
+        assert_eq!(response.body_size, 9);
+
+        // "AAEC" is three bytes.
+        let (_, response, _) = stored_facts(Some(&result(None, Some("AAEC"))));
+        let response = response.expect("a response");
+        assert_eq!(response.base64_encoded_body.as_deref(), Some("AAEC"));
+        assert_eq!(response.body_size, 3);
+    }
+
+    #[test]
+    fn a_page_without_a_response_replays_without_one() {
+        let mut failed = result(None, None);
+        failed.status_code = None;
+        failed.fail_reason = Some("failed_due_to_timeout".into());
+        let (_, response, reason) = stored_facts(Some(&failed));
+        assert_eq!(response, None);
+        assert_eq!(reason.as_deref(), Some("failed_due_to_timeout"));
+        assert_eq!(stored_facts(None), (None, None, None));
+    }
+}
