@@ -80,6 +80,9 @@ pub struct Recorded {
     pub promoted: Vec<FetchTask>,
     /// True when the outcome had already been recorded by an earlier delivery.
     pub repeated: bool,
+    /// The outcome that is recorded: this call's, or on a repeat the first call's, which
+    /// is the one the page's event must report.
+    pub outcome: PageOutcome,
 }
 
 /// Where a job stands, checked by workers before every fetch.
@@ -278,10 +281,54 @@ pub trait JobData: Send + Sync + 'static {
     async fn purge(&self, job: JobId) -> Result<bool, StateError>;
 }
 
+// --- Replaying a redelivered task -------------------------------------------------------
+
+/// What the store already holds for one URL of a job, from deliveries of its task before
+/// this one: what a redelivered task republishes before it decides anything.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordedEffects {
+    /// The tasks the URL brought in, by [`JobLifecycle::admit`] from its links and by its
+    /// outcome's refund, whose own task is not closed yet: the ones a crash before their
+    /// publish would leave without a message. A closed one has done all it will do, so it
+    /// is left out, which keeps a duplicate delivery from replaying a whole subtree.
+    pub open_tasks: Vec<FetchTask>,
+    /// The URL's outcome, when [`JobLifecycle::record_outcome`] ran for it.
+    pub outcome: Option<RecordedOutcome>,
+    /// The page's result ([`JobData::put_result`]), which a crawl stores before the
+    /// outcome: what its page event is rebuilt from. Read only with an outcome.
+    pub result: Option<PageResult>,
+}
+
+impl RecordedEffects {
+    /// True when the URL has no outcome and no open task to republish: nothing to replay.
+    pub fn is_empty(&self) -> bool {
+        self.open_tasks.is_empty() && self.outcome.is_none()
+    }
+}
+
+/// A recorded outcome with what [`JobLifecycle::record_outcome`] decided for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedOutcome {
+    pub outcome: PageOutcome,
+    /// Credits the page cost.
+    pub credits: u64,
+    /// The job's total cost right after this page.
+    pub current_cost: u64,
+}
+
+/// The read a worker makes before acting on a delivery, so a task redelivered after a
+/// crash republishes what the earlier delivery recorded instead of deciding again.
+#[async_trait]
+pub trait TaskReplays: Send + Sync + 'static {
+    /// What is recorded for `url` of `job`, in one consistent read. Nothing recorded (or
+    /// no such job) reads as [`RecordedEffects::default`].
+    async fn recorded_effects(&self, job: JobId, url: &str) -> Result<RecordedEffects, StateError>;
+}
+
 /// Every capability of the job store, as one object the roles share. A caller that only
 /// reads (the coordinator's status routes, caches of job records) can take a `JobReads`.
 #[async_trait]
-pub trait StateStore: JobLifecycle + JobReads + JobData {
+pub trait StateStore: JobLifecycle + JobReads + JobData + TaskReplays {
     /// Whether the store is reachable right now.
     async fn is_ready(&self) -> bool;
 }

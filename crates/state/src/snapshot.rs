@@ -38,6 +38,17 @@ pub(crate) struct StoredOutcome {
     pub promoted: Vec<FetchTask>,
 }
 
+impl StoredOutcome {
+    /// The outcome without its promotions, which a replay republishes with the links.
+    pub fn recorded(&self) -> crate::RecordedOutcome {
+        crate::RecordedOutcome {
+            outcome: self.outcome.clone(),
+            credits: self.credits,
+            current_cost: self.current_cost,
+        }
+    }
+}
+
 /// The state and reason users see for an ended job.
 ///
 /// A cancel or timeout wins over everything; otherwise URLs left in the overflow list

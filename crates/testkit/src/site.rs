@@ -272,6 +272,8 @@ struct Shared {
     delay: std::time::Duration,
     /// The paragraphs every HTML page carries, built once so serving stays cheap.
     text: String,
+    /// Paths taken down ([`TestSite::take_down`]): they answer 404 from then on.
+    gone: Mutex<BTreeSet<String>>,
 }
 
 /// A running site. Dropping it stops the server.
@@ -344,6 +346,15 @@ impl TestSite {
         self.shared.streamed.load(Ordering::SeqCst)
     }
 
+    /// From now on `path` answers 404 Not Found, as a page removed from the site does.
+    pub fn take_down(&self, path: &str) {
+        self.shared
+            .gone
+            .lock()
+            .expect("gone")
+            .insert(path.to_string());
+    }
+
     /// Requests per path.
     pub fn hit_counts(&self) -> BTreeMap<String, usize> {
         let mut counts = BTreeMap::new();
@@ -413,7 +424,9 @@ async fn answer(graph: &SiteGraph, shared: &Shared, path: &str) -> Response {
     if !shared.delay.is_zero() {
         tokio::time::sleep(shared.delay).await;
     }
-    let found = graph.lookup(path);
+    let found = graph
+        .lookup(path)
+        .filter(|_| !shared.gone.lock().expect("gone").contains(path));
     match found.map(|(_, kind)| kind) {
         None | Some(PageKind::NotFound) => (StatusCode::NOT_FOUND, "not found").into_response(),
         Some(PageKind::Html(links)) => html(path, links, &shared.text),

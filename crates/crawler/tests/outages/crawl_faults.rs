@@ -6,9 +6,10 @@ use std::time::Duration;
 use crawler_testkit::cluster::{Cluster, Deployment};
 use crawler_testkit::receiver::Receiver;
 use crawler_testkit::site::{SiteGraph, TestSite};
-use serde_json::json;
 
-use crate::support::{completed_urls, events_of, pages_by_url, summary_of, wait_summary};
+use crate::support::{
+    completed_urls, events_of, pages_by_url, submit_whole_site, summary_of, wait_summary,
+};
 
 const PAGES: usize = 3000;
 
@@ -24,17 +25,6 @@ async fn start(workers: usize) -> (TestSite, Receiver, Cluster) {
     )
     .await;
     (site, receiver, cluster)
-}
-
-async fn submit_whole_site(cluster: &Cluster, site: &TestSite, receiver: &Receiver) -> String {
-    let answer = cluster
-        .submit(json!({
-            "start_url": site.url("/"),
-            "max_depth": 50,
-            "callback": {"type": "webhook", "url": receiver.url()},
-        }))
-        .await;
-    answer["jobId"].as_str().expect("jobId").to_string()
 }
 
 /// Asserts the summary lists the whole site as completed, each page once.

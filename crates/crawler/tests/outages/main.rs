@@ -6,6 +6,8 @@
 //! - `webhooks_restart`: the webhook dispatcher killed mid-schedule and started again;
 //! - `summary_due`: a worker that dies, or whose summary publish fails, right after the
 //!   close that ended the job (fault points armed with `CRAWLER_FAULTS`);
+//! - `replay`: a worker that dies between two steps of a task whose redelivery meets a
+//!   cancelled job, which must still replay what the first delivery recorded;
 //! - `soak`: all of them at once on a 10,000-page crawl (ignored; `scripts/soak` runs it).
 //!
 //! A restart of the shared servers would disturb any test beside it, and a killed role
@@ -16,6 +18,7 @@
 
 mod crawl_faults;
 mod crawl_restarts;
+mod replay;
 mod soak;
 mod summary_due;
 mod webhooks_restart;

@@ -12,6 +12,7 @@ mod context;
 mod events;
 mod fetchers;
 mod outcome;
+mod replay;
 mod task;
 
 use std::future::Future;

@@ -34,6 +34,7 @@ impl TaskRunner {
         if page.is_html() && ctx.follows_links_at(task.depth) {
             let candidates = self.candidates(ctx, task, &page);
             let admitted = state.admit(task.job_id, &task.url, &candidates).await?;
+            crawler_faults::point("worker.after_admit")?;
             self.publish_tasks(admitted).await?;
         }
         let response = Some(response_of(
@@ -92,32 +93,60 @@ impl TaskRunner {
         let recorded = state
             .record_outcome(task.job_id, &task.url, &outcome)
             .await?;
+        crawler_faults::point("worker.after_record")?;
         self.publish_tasks(recorded.promoted.clone()).await?;
-        if let Some((final_url, response, fail_reason)) = event {
-            let status = if matches!(outcome, PageOutcome::Finished) {
-                "finished"
-            } else {
-                "failed"
-            };
-            let facts = PageFacts {
-                status,
-                credits: recorded.credits,
-                current_cost: recorded.current_cost,
-                fail_reason,
-                final_url,
-                response,
-            };
-            let mut page = Some(page_event(ctx, task, facts));
-            if ctx.rules().seeds_are_jobs && task.item > 0 {
-                page = match page {
-                    Some(page) => keep_item_result(state, task, page).await?,
-                    None => None,
-                };
-            }
-            if let Some(page) = page {
-                self.publish_event(ctx, WebhookEvent::Page(page)).await?;
-            }
+        if let Some(facts) = event {
+            // On a repeat (another delivery of the task recorded first) the event says
+            // what is recorded, which is what the summary lists, not what this attempt saw.
+            let charged = (recorded.credits, recorded.current_cost);
+            self.publish_page_event(ctx, task, &recorded.outcome, charged, facts)
+                .await?;
         }
+        crawler_faults::point("worker.after_event")?;
+        self.close(ctx, task).await
+    }
+
+    /// Step 4: the page event of a recorded outcome, with the credits it cost and the
+    /// job's cost right after it (`charged`). A cancelled page has none.
+    pub(super) async fn publish_page_event(
+        &self,
+        ctx: &JobContext,
+        task: &FetchTask,
+        outcome: &PageOutcome,
+        charged: (u64, u64),
+        facts: EventFacts,
+    ) -> Result<(), StepError> {
+        // The reason is the recorded one, which the summary lists too.
+        let (final_url, response, _) = facts;
+        let (status, fail_reason) = match outcome {
+            PageOutcome::Finished => ("finished", None),
+            PageOutcome::Failed { reason } => ("failed", Some(reason.clone())),
+            PageOutcome::Cancelled => return Ok(()),
+        };
+        let facts = PageFacts {
+            status,
+            credits: charged.0,
+            current_cost: charged.1,
+            fail_reason,
+            final_url,
+            response,
+        };
+        let mut page = Some(page_event(ctx, task, facts));
+        if ctx.rules().seeds_are_jobs && task.item > 0 {
+            page = match page {
+                Some(page) => keep_item_result(self.services.state.as_ref(), task, page).await?,
+                None => None,
+            };
+        }
+        if let Some(page) = page {
+            self.publish_event(ctx, WebhookEvent::Page(page)).await?;
+        }
+        Ok(())
+    }
+
+    /// Step 5: closes the task and, when that ended the job, publishes the summary.
+    pub(super) async fn close(&self, ctx: &JobContext, task: &FetchTask) -> Result<(), StepError> {
+        let state = self.services.state.as_ref();
         if state.close_task(task.job_id, &task.url, task.depth).await? {
             // The close marked the summary due: from here a crash or a failed publish
             // leaves it to the task's redelivery (`send_due_summary`).
@@ -198,7 +227,7 @@ impl TaskRunner {
         }
     }
 
-    async fn publish_tasks(&self, tasks: Vec<FetchTask>) -> Result<(), StepError> {
+    pub(super) async fn publish_tasks(&self, tasks: Vec<FetchTask>) -> Result<(), StepError> {
         self.fetch_queue.publish(tasks).await?;
         Ok(())
     }

@@ -14,7 +14,12 @@
 //!
 //! Each state step is idempotent and returns on a repeat what it returned the first time,
 //! so a task redelivered after a crash at any point republishes whatever may have been lost
-//! and never counts twice. Page events come before the close, so the summary (published
+//! and never counts twice. A delivery first replays what the store recorded for its URL
+//! (`replay.rs`): the tasks its links admitted, and its recorded outcome with the page
+//! event and the close, so a redelivery that would decide differently now (the job is
+//! stopping, the fetch fails) loses none of them; only a URL with no outcome recorded is
+//! decided again. Fault points `worker.after_admit`, `worker.after_record`,
+//! `worker.after_event` and `worker.after_close` mark the windows between the steps. Page events come before the close, so the summary (published
 //! only by the close that brings pending to zero) always follows every page event.
 
 use std::sync::Arc;
@@ -31,6 +36,7 @@ use url::Url;
 
 use super::attempt::{classify_status, fail_reason_of, Attempt};
 use super::context::JobCache;
+use super::replay::Replayed;
 use super::WorkerServices;
 use crawler_politeness::{Gate, RobotsCheck};
 
@@ -132,13 +138,19 @@ impl TaskRunner {
             tracing::debug!(job = %task.job_id, "task of an unknown job; dropping it");
             return Ok(());
         };
-        match state.control(task.job_id).await? {
+        let control = state.control(task.job_id).await?;
+        match control {
             JobControl::Missing => return Ok(()),
             JobControl::Ended => return self.send_due_summary(&ctx, task).await,
-            JobControl::Stopping(_) => {
-                return self.finish(&ctx, task, PageOutcome::Cancelled, None).await
-            }
-            JobControl::Running => {}
+            JobControl::Stopping(_) | JobControl::Running => {}
+        }
+        // What an earlier delivery recorded goes out again first, whatever is decided now
+        // (see `replay.rs`).
+        if let Replayed::Done = self.replay_recorded(&ctx, task).await? {
+            return Ok(());
+        }
+        if let JobControl::Stopping(_) = control {
+            return self.finish(&ctx, task, PageOutcome::Cancelled, None).await;
         }
         if now_ms() > ctx.record.deadline_ms {
             if ctx.rules().retries.fails_page_at_deadline() {

@@ -258,6 +258,22 @@ impl JobEntry {
         reopened
     }
 
+    /// See `TaskReplays::recorded_effects`.
+    pub fn recorded_effects(&self, url: &str) -> crate::RecordedEffects {
+        let stored = self.outcomes.get(url);
+        let admitted = self.admissions.get(url).into_iter().flatten();
+        let promoted = stored.into_iter().flat_map(|stored| &stored.promoted);
+        crate::RecordedEffects {
+            open_tasks: admitted
+                .chain(promoted)
+                .filter(|task| !self.closed.contains(&task.url))
+                .cloned()
+                .collect(),
+            outcome: stored.map(StoredOutcome::recorded),
+            result: stored.and_then(|_| self.results.get(url).cloned()),
+        }
+    }
+
     /// Clears the due summary if it is the one of `round`.
     pub fn summary_sent(&mut self, round: u32) {
         if self.summary_due.is_some_and(|(due, _)| due == round) {
@@ -272,5 +288,6 @@ fn recorded(stored: &StoredOutcome, repeated: bool) -> Recorded {
         current_cost: stored.current_cost,
         promoted: stored.promoted.clone(),
         repeated,
+        outcome: stored.outcome.clone(),
     }
 }

@@ -17,7 +17,7 @@ use self::job::JobEntry;
 use crate::snapshot::{build_status, build_summary};
 use crate::{
     ItemResult, JobControl, JobData, JobLifecycle, JobPage, JobReads, PageOutcome, Recorded,
-    ResultsPage, StateError, StateStore,
+    RecordedEffects, ResultsPage, StateError, StateStore, TaskReplays,
 };
 
 #[derive(Default)]
@@ -303,6 +303,18 @@ impl JobData for MemoryStore {
             index.remove(&(entry.record.created_at_ms, job));
         }
         Ok(true)
+    }
+}
+
+#[async_trait]
+impl TaskReplays for MemoryStore {
+    async fn recorded_effects(&self, job: JobId, url: &str) -> Result<RecordedEffects, StateError> {
+        let jobs = self.lock();
+        Ok(jobs
+            .by_id
+            .get(&job)
+            .map(|entry| entry.recorded_effects(url))
+            .unwrap_or_default())
     }
 }
 

@@ -16,6 +16,7 @@ mod data;
 mod decode;
 mod keys;
 mod reads;
+mod replays;
 mod scripts;
 mod summaries;
 
@@ -273,6 +274,7 @@ impl JobLifecycle for RedisStore {
             current_cost: stored.current_cost,
             promoted: stored.promoted,
             repeated: repeated == 1,
+            outcome: stored.outcome,
         })
     }
 

@@ -16,6 +16,7 @@ pub(super) struct Scripts {
     pub claim_host_slot: Script,
     pub reopen: Script,
     pub purge: Script,
+    pub recorded_effects: Script,
 }
 
 impl Scripts {
@@ -33,6 +34,7 @@ impl Scripts {
             claim_host_slot: Script::new(include_str!("scripts/claim_host_slot.lua")),
             reopen: Script::new(include_str!("scripts/reopen.lua")),
             purge: Script::new(include_str!("scripts/purge.lua")),
+            recorded_effects: Script::new(include_str!("scripts/recorded_effects.lua")),
         }
     }
 }

@@ -73,3 +73,20 @@ pub fn completed_urls(summary: &Value) -> BTreeSet<String> {
     assert_eq!(urls.len(), list.len(), "a URL is listed twice in completed");
     urls
 }
+
+/// Submits a crawl of the whole site (depth 50) whose events go to `receiver`; returns
+/// the job id.
+pub async fn submit_whole_site(
+    cluster: &crawler_testkit::cluster::Cluster,
+    site: &crawler_testkit::site::TestSite,
+    receiver: &Receiver,
+) -> String {
+    let answer = cluster
+        .submit(serde_json::json!({
+            "start_url": site.url("/"),
+            "max_depth": 50,
+            "callback": {"type": "webhook", "url": receiver.url()},
+        }))
+        .await;
+    answer["jobId"].as_str().expect("jobId").to_string()
+}

@@ -133,6 +133,12 @@ macro_rules! conformance_suite {
             the_ending_close_marks_the_summary_due_until_it_is_sent,
             a_continuation_s_end_is_due_again_and_a_stale_confirmation_keeps_it,
             due_summaries_come_oldest_first_up_to_the_limit,
+            // Replaying a redelivered task.
+            a_url_with_nothing_recorded_has_nothing_to_replay,
+            recorded_effects_show_each_step_a_delivery_took,
+            a_result_without_an_outcome_is_not_replayed,
+            a_refund_s_promotions_are_there_to_republish,
+            a_repeated_record_reports_the_first_outcome,
         );
     };
     (@tests $make_store:path; $($name:ident),* $(,)?) => {
